@@ -1,0 +1,1 @@
+// Search suggestions: filled in by the search feature.

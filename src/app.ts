@@ -1,0 +1,165 @@
+// Builds the Express application from injected dependencies. It never listens:
+// src/server.ts does, and tests build the same app on a temporary database.
+import path from "node:path";
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from "express";
+import session from "express-session";
+import helmet from "helmet";
+import nunjucks from "nunjucks";
+import type passportType from "passport";
+import { pinoHttp } from "pino-http";
+import type { Config } from "./config.js";
+import { type Database, projectRoot } from "./data/engine.js";
+import { DatabaseSessionStore } from "./data/sessions.js";
+import type { Logger } from "./logger.js";
+import { adminRouter } from "./routes/admin.js";
+import { authRouter } from "./routes/auth.js";
+import { locationsRouter } from "./routes/locations.js";
+import { healthCheck, mainRouter } from "./routes/main.js";
+import { projectsRouter } from "./routes/projects.js";
+import { LoginThrottle } from "./services/login-throttle.js";
+import { can, configurePassport, requirePermission } from "./web/auth.js";
+import { csrfProtection } from "./web/csrf.js";
+import { flashMessages } from "./web/flash.js";
+import { HttpError } from "./web/http-errors.js";
+import "./web/types.js";
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  throttle: LoginThrottle;
+  passport: passportType.PassportStatic;
+  sessionStore: DatabaseSessionStore;
+}
+
+export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> & Partial<Pick<AppDeps, "throttle">>;
+
+export function createApp(options: AppOptions): express.Express & { deps: AppDeps } {
+  const deps: AppDeps = {
+    throttle: new LoginThrottle(),
+    passport: configurePassport(options.db),
+    sessionStore: new DatabaseSessionStore(options.db),
+    ...options,
+  };
+  const { config, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.TRUST_PROXY);
+  app.set("query parser", "simple");
+
+  const env = nunjucks.configure(path.join(projectRoot, "views"), {
+    autoescape: true,
+    express: app,
+    noCache: !config.production,
+    throwOnUndefined: false,
+  });
+  env.addGlobal("appName", "Conntrackt");
+  app.set("view engine", "njk");
+
+  app.use(
+    pinoHttp({
+      logger,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+      serializers: {
+        req: (req) => ({ method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          "default-src": ["'self'"],
+          "script-src": ["'self'"],
+          "style-src": ["'self'"],
+          "img-src": ["'self'", "data:"],
+          "form-action": ["'self'"],
+          "frame-ancestors": ["'none'"],
+          "object-src": ["'none'"],
+          "base-uri": ["'none'"],
+          // Plain HTTP on a LAN must keep working; behind a TLS proxy, upgrade.
+          "upgrade-insecure-requests": config.TRUST_PROXY ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.TRUST_PROXY ? undefined : false,
+    }),
+  );
+
+  app.get("/healthz", healthCheck(deps));
+  app.use("/static", express.static(path.join(projectRoot, "public"), { maxAge: config.production ? "1h" : 0 }));
+
+  app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
+  app.use(
+    session({
+      name: "conntrackt.sid",
+      secret: config.SESSION_SECRET,
+      store: deps.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: "lax",
+        secure: config.TRUST_PROXY ? "auto" : false,
+        maxAge: 14 * 24 * 60 * 60 * 1000,
+      },
+    }),
+  );
+  app.use(deps.passport.initialize());
+  app.use(deps.passport.session());
+  app.use(csrfProtection);
+  app.use(flashMessages);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.currentUser = req.user;
+    res.locals.can = (code: Parameters<typeof can>[1]) => can(req.user, code);
+    res.locals.searchQuery = typeof req.query.q === "string" && req.path.startsWith("/search") ? req.query.q : "";
+    next();
+  });
+
+  app.use(authRouter(deps));
+  // Every other page is a data page: anonymous visitors log in first, and
+  // users without `view` are refused before any URL id is looked up.
+  app.use(requirePermission("view"));
+  app.use(mainRouter(deps));
+  app.use(projectsRouter(deps));
+  app.use(locationsRouter(deps));
+  app.use(adminRouter(deps));
+
+  app.use((_req, _res, next) => next(new HttpError(404, "This page does not exist.")));
+  app.use(errorHandler(deps));
+
+  return Object.assign(app, { deps });
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad request",
+  403: "Permission denied",
+  404: "Page not found",
+  413: "Request too large",
+  500: "Server error",
+};
+
+function errorHandler({ logger }: AppDeps): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let message = "Something went wrong on our side. The error has been logged; please try again.";
+    if (err instanceof HttpError) {
+      status = err.status;
+      message = err.message;
+    } else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500 && err.expose) {
+      // body-parser and friends: a bad or oversized request from the client.
+      status = err.status;
+      message = err.status === 413 ? "The submitted data is too large." : "The request could not be read.";
+    } else {
+      (req.log ?? logger).error({ err }, "unhandled error");
+    }
+    if (res.headersSent) return res.destroy();
+    res.status(status);
+    try {
+      res.render("errors/error.njk", { title: TITLES[status] ?? "Error", message });
+    } catch {
+      res.type("text/plain").send(message);
+    }
+  };
+}

@@ -1,0 +1,111 @@
+// Opens the database named by DATABASE_URL and hands out the one Prisma
+// client of the process. On SQLite every piece of database work goes through
+// one queue (SPEC §12): Prisma's better-sqlite3 adapter shares a single
+// connection between requests, so without the queue a failing transaction
+// rolls back other requests' acknowledged writes and exposes uncommitted rows.
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient as PostgresClient } from "../generated/postgresql/client.js";
+import { PrismaClient, type Prisma } from "../generated/sqlite/client.js";
+
+export type Engine = "sqlite" | "postgresql";
+
+/** The model API; both engines' generated clients share it. */
+export type Client = PrismaClient;
+export type Tx = Prisma.TransactionClient;
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The folder holding package.json, views/ and prisma/, whether run from src/ or dist/. */
+export const projectRoot = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+export function engineOf(url: string): Engine {
+  return /^postgres(ql)?:\/\//i.test(url) ? "postgresql" : "sqlite";
+}
+
+/** Resolves an SQLite URL (`file:./data/x.db`, a plain path) to an absolute file path. */
+export function sqliteFile(url: string, cwd = process.cwd()): string {
+  const file = url.replace(/^file:/, "");
+  return path.resolve(cwd, file);
+}
+
+/** A FIFO lock: each holder runs alone, in arrival order. */
+export class Queue {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export interface Database {
+  readonly engine: Engine;
+  readonly url: string;
+  /** Runs database work; on SQLite nothing else touches the database meanwhile. */
+  run<T>(fn: (client: Client) => Promise<T>): Promise<T>;
+  /** Runs fn in one transaction that commits entirely or not at all. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** The adapter factory, for the schema engine. */
+  readonly factory: SqlMigrationAwareDriverAdapterFactory;
+  /** Number of SQL statements sent so far (tests prove pages use a fixed number). */
+  readonly queryCount: number;
+  close(): Promise<void>;
+}
+
+export function createAdapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+  if (engineOf(url) === "postgresql") return new PrismaPg({ connectionString: url, max: 10 });
+  const file = sqliteFile(url);
+  mkdirSync(path.dirname(file), { recursive: true });
+  return new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const engine = engineOf(url);
+  const factory = createAdapterFactory(url);
+  const options = { adapter: factory, log: [{ emit: "event" as const, level: "query" as const }] };
+  const client =
+    engine === "postgresql"
+      ? (new PostgresClient(options) as unknown as PrismaClient)
+      : new PrismaClient(options);
+  let queryCount = 0;
+  (client as PrismaClient<"query">).$on("query", () => {
+    queryCount++;
+  });
+
+  if (engine === "sqlite") {
+    // WAL lets backups and other processes read while we write; the busy
+    // timeout makes a second process wait instead of failing with "locked".
+    await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await client.$queryRawUnsafe("PRAGMA busy_timeout = 10000");
+    await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+    await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  }
+
+  const queue = engine === "sqlite" ? new Queue() : undefined;
+  const serialise = <T>(fn: () => Promise<T>): Promise<T> => (queue ? queue.run(fn) : fn());
+
+  return {
+    engine,
+    url,
+    factory,
+    get queryCount() {
+      return queryCount;
+    },
+    run: (fn) => serialise(() => fn(client)),
+    transaction: (fn) => serialise(() => client.$transaction((tx) => fn(tx), { timeout: 60_000, maxWait: 60_000 })),
+    close: () => serialise(() => client.$disconnect()),
+  };
+}

@@ -1,0 +1,41 @@
+// Brings a database to a usable state: migrations applied, default groups
+// present, and on first start the `admin` superuser (SPEC §4).
+import { randomBytes } from "node:crypto";
+import { DEFAULT_GROUPS } from "../domain/constants.js";
+import { hashPassword } from "../services/passwords.js";
+import { createAdapterFactory, type Database, engineOf } from "./engine.js";
+import { applyMigrations } from "./migrate.js";
+
+/**
+ * Applies pending migrations through a connection of its own. Run it before
+ * `openDatabase`: a connection opened earlier may keep reading the old schema.
+ */
+export async function migrateDatabase(url: string): Promise<string[]> {
+  return applyMigrations(engineOf(url), createAdapterFactory(url));
+}
+
+export async function ensureDefaultGroups(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const [name, codes] of Object.entries(DEFAULT_GROUPS)) {
+      const existing = await tx.group.findUnique({ where: { name } });
+      if (existing) continue;
+      await tx.group.create({ data: { name, permissions: { create: codes.map((code) => ({ code })) } } });
+    }
+  });
+}
+
+/**
+ * Creates `admin` when no user exists yet. Returns the generated password when
+ * one had to be made up (the caller prints it once), else null.
+ */
+export async function ensureInitialAdmin(db: Database, initialPassword: string | undefined): Promise<string | null> {
+  const generated = initialPassword ? null : randomBytes(12).toString("base64url");
+  const password = initialPassword ?? (generated as string);
+  const passwordHash = await hashPassword(password);
+  const created = await db.transaction(async (tx) => {
+    if ((await tx.user.count()) > 0) return false;
+    await tx.user.create({ data: { username: "admin", passwordHash, isSuperuser: true } });
+    return true;
+  });
+  return created ? generated : null;
+}

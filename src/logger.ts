@@ -1,0 +1,8 @@
+// Structured logs (pino): one JSON line per event on stdout.
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: "conntrackt" }, redact: ["req.headers.cookie", "res.headers['set-cookie']"] });
+}

@@ -1,0 +1,169 @@
+// Account administration for superusers (SPEC §4): users, their groups and
+// permissions, passwords, deactivation; groups and their permissions.
+import { type Request, type Response, Router } from "express";
+import type { AppDeps } from "../app.js";
+import {
+  createUser,
+  deleteGroup,
+  getGroup,
+  getUser,
+  type GroupRow,
+  listGroups,
+  listUsers,
+  saveGroup,
+  setPassword,
+  type UserRow,
+  updateUser,
+} from "../data/users.js";
+import { PERMISSION_CODES } from "../domain/constants.js";
+import { hashPassword } from "../services/passwords.js";
+import { groupForm, newUserForm, passwordForm, userForm } from "../validation/accounts.js";
+import { requireSuperuser } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { notFound, parseId } from "../web/http-errors.js";
+
+const permissionOptions = PERMISSION_CODES.map((code) => ({ value: code, label: code }));
+
+export function adminRouter({ db }: AppDeps): Router {
+  const router = Router();
+  router.use("/admin", requireSuperuser);
+
+  router.param("userId", async (_req, res, next, value) => {
+    const user = await getUser(db, parseId(value, "user"));
+    if (!user) throw notFound("user");
+    res.locals.account = user;
+    next();
+  });
+  router.param("groupId", async (_req, res, next, value) => {
+    const group = await getGroup(db, parseId(value, "group"));
+    if (!group) throw notFound("group");
+    res.locals.group = group;
+    next();
+  });
+
+  router.get("/admin", async (_req, res) => {
+    const [users, groups] = await Promise.all([listUsers(db), listGroups(db)]);
+    res.render("admin/index.njk", { title: "Administration", users, groups });
+  });
+
+  const userPage = async (title: string, isNew: boolean) => ({
+    view: "admin/user-form.njk",
+    locals: {
+      title,
+      isNew,
+      groupOptions: (await listGroups(db)).map((g) => ({ value: g.id, label: g.name })),
+      permissionOptions,
+    },
+  });
+  const duplicateUser = () => ({ username: "A user with this username already exists." });
+
+  router.get("/admin/users/new", async (_req, res) =>
+    renderForm(res, await userPage("Add user", true), { username: "", isActive: "on", groups: [], permissions: [] }),
+  );
+  router.post("/admin/users/new", (req, res) =>
+    submitForm(req, res, {
+      schema: newUserForm,
+      page: () => userPage("Add user", true),
+      duplicate: duplicateUser,
+      save: async (data) => {
+        await createUser(db, { ...data, groupIds: data.groups, passwordHash: await hashPassword(data.password) });
+        flash(req, "success", `User "${data.username}" was added.`);
+        return "/admin";
+      },
+    }),
+  );
+
+  const userValues = (u: UserRow) => ({
+    username: u.username,
+    isActive: u.isActive ? "on" : undefined,
+    isSuperuser: u.isSuperuser ? "on" : undefined,
+    groups: u.groups.map((g) => String(g.id)),
+    permissions: u.permissions,
+  });
+  router.get("/admin/users/:userId/edit", async (_req, res) => {
+    const account = res.locals.account as UserRow;
+    renderForm(res, await userPage(`Edit user ${account.username}`, false), userValues(account));
+  });
+  router.post("/admin/users/:userId/edit", (req: Request, res: Response) => {
+    const account = res.locals.account as UserRow;
+    return submitForm(req, res, {
+      schema: userForm,
+      page: () => userPage(`Edit user ${account.username}`, false),
+      duplicate: duplicateUser,
+      save: async (data) => {
+        if (account.id === req.user?.id && (!data.isActive || !data.isSuperuser)) {
+          return { isActive: "You cannot deactivate yourself or remove your own superuser status." };
+        }
+        await updateUser(db, account.id, { ...data, groupIds: data.groups });
+        flash(req, "success", `User "${data.username}" was changed.`);
+        return "/admin";
+      },
+    });
+  });
+
+  const passwordPage = (u: UserRow) => ({
+    view: "admin/password-form.njk",
+    locals: { title: `Set password of ${u.username}` },
+  });
+  router.get("/admin/users/:userId/password", (_req, res) => renderForm(res, passwordPage(res.locals.account), {}));
+  router.post("/admin/users/:userId/password", (req, res) => {
+    const account = res.locals.account as UserRow;
+    return submitForm(req, res, {
+      schema: passwordForm,
+      page: passwordPage(account),
+      duplicate: () => ({}),
+      save: async (data) => {
+        // Ends the user's other sessions; an admin changing their own keeps this one.
+        await setPassword(db, account.id, await hashPassword(data.password), req.sessionID);
+        flash(req, "success", `The password of "${account.username}" was set; their other sessions were ended.`);
+        return "/admin";
+      },
+    });
+  });
+
+  const groupPage = (title: string) => ({ view: "admin/group-form.njk", locals: { title, permissionOptions } });
+  const duplicateGroup = () => ({ name: "A group with this name already exists." });
+  router.get("/admin/groups/new", (_req, res) => renderForm(res, groupPage("Add group"), { name: "", permissions: [] }));
+  router.post("/admin/groups/new", (req, res) =>
+    submitForm(req, res, {
+      schema: groupForm,
+      page: groupPage("Add group"),
+      duplicate: duplicateGroup,
+      save: async (data) => {
+        await saveGroup(db, null, data);
+        flash(req, "success", `Group "${data.name}" was added.`);
+        return "/admin";
+      },
+    }),
+  );
+  router.get("/admin/groups/:groupId/edit", (_req, res) => {
+    const group = res.locals.group as GroupRow;
+    renderForm(res, groupPage(`Edit group ${group.name}`), group);
+  });
+  router.post("/admin/groups/:groupId/edit", (req, res) => {
+    const group = res.locals.group as GroupRow;
+    return submitForm(req, res, {
+      schema: groupForm,
+      page: groupPage(`Edit group ${group.name}`),
+      duplicate: duplicateGroup,
+      save: async (data) => {
+        await saveGroup(db, group.id, data);
+        flash(req, "success", `Group "${data.name}" was changed.`);
+        return "/admin";
+      },
+    });
+  });
+  router.get("/admin/groups/:groupId/delete", (_req, res) => {
+    const group = res.locals.group as GroupRow;
+    res.render("admin/group-delete.njk", { title: `Delete group ${group.name}`, group });
+  });
+  router.post("/admin/groups/:groupId/delete", async (req, res) => {
+    const group = res.locals.group as GroupRow;
+    await deleteGroup(db, group.id);
+    flash(req, "success", `Group "${group.name}" was deleted.`);
+    res.redirect(303, "/admin");
+  });
+
+  return router;
+}

@@ -1,0 +1,90 @@
+// Location pages (SPEC §3.4, §3.5).
+import { Router } from "express";
+import type { AppDeps } from "../app.js";
+import {
+  createLocation,
+  deleteLocation,
+  getLocation,
+  type LocationRow,
+  locationDeletionPreview,
+  updateLocation,
+} from "../data/locations.js";
+import { countPreview } from "../domain/display.js";
+import { locationForm } from "../validation/projects.js";
+import { requirePermission } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { notFound, parseId } from "../web/http-errors.js";
+
+const duplicate = () => ({ name: "A location with this name already exists." });
+
+export function locationsRouter({ db }: AppDeps): Router {
+  const router = Router();
+
+  router.param("locationId", async (_req, res, next, value) => {
+    const location = await getLocation(db, parseId(value, "location"));
+    if (!location) throw notFound("location");
+    res.locals.location = location;
+    next();
+  });
+
+  const newPage = { view: "locations/form.njk", locals: { title: "Add location", cancel: "/" } };
+  router.get("/locations/new", requirePermission("view", "add_location"), (_req, res) =>
+    renderForm(res, newPage, { name: "", description: "" }),
+  );
+  router.post("/locations/new", requirePermission("view", "add_location"), (req, res) =>
+    submitForm(req, res, {
+      schema: locationForm,
+      page: newPage,
+      duplicate,
+      save: async (data) => {
+        const location = await createLocation(db, data);
+        flash(req, "success", `Location "${location.name}" was added.`);
+        return "/";
+      },
+    }),
+  );
+
+  const editPage = (location: LocationRow) => ({
+    view: "locations/form.njk",
+    locals: { title: `Edit location ${location.name}`, cancel: "/" },
+  });
+  router.get("/locations/:locationId/edit", requirePermission("view", "change_location"), (_req, res) =>
+    renderForm(res, editPage(res.locals.location), res.locals.location),
+  );
+  router.post("/locations/:locationId/edit", requirePermission("view", "change_location"), (req, res) => {
+    const location = res.locals.location as LocationRow;
+    return submitForm(req, res, {
+      schema: locationForm,
+      page: editPage(location),
+      duplicate,
+      save: async (data) => {
+        const saved = await updateLocation(db, location.id, data);
+        flash(req, "success", `Location "${saved.name}" was changed.`);
+        return "/";
+      },
+    });
+  });
+
+  router.get("/locations/:locationId/delete", requirePermission("view", "delete_location"), async (_req, res) => {
+    const location = res.locals.location as LocationRow;
+    const preview = await locationDeletionPreview(db, location.id);
+    res.render("shared/delete.njk", {
+      title: `Delete location ${location.name}`,
+      kind: "location",
+      objectLabel: location.name,
+      preview,
+      counts: countPreview(preview),
+      action: `/locations/${location.id}/delete`,
+      cancel: "/",
+    });
+  });
+  router.post("/locations/:locationId/delete", requirePermission("view", "delete_location"), async (req, res) => {
+    const location = res.locals.location as LocationRow;
+    await deleteLocation(db, location.id);
+    flash(req, "success", `Location "${location.name}" and its entities were deleted.`);
+    res.redirect(303, "/");
+  });
+
+  return router;
+}

@@ -1,0 +1,29 @@
+// The main page (SPEC §3.1) and the health check.
+import { type RequestHandler, Router } from "express";
+import { listLocations } from "../data/locations.js";
+import { listProjects } from "../data/projects.js";
+import type { AppDeps } from "../app.js";
+import { requirePermission } from "../web/auth.js";
+
+/** Liveness and readiness for a load balancer: no log-in, answers 503 when the database does not. */
+export function healthCheck({ db }: AppDeps): RequestHandler {
+  return async (_req, res) => {
+    try {
+      await db.run((c) => c.$queryRawUnsafe("SELECT 1"));
+      res.json({ status: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable" });
+    }
+  };
+}
+
+export function mainRouter({ db }: AppDeps): Router {
+  const router = Router();
+
+  router.get("/", requirePermission("view"), async (_req, res) => {
+    const [projects, locations] = await Promise.all([listProjects(db), listLocations(db)]);
+    res.render("main/index.njk", { projects, locations });
+  });
+
+  return router;
+}

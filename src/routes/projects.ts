@@ -1,0 +1,98 @@
+// Project pages (SPEC §3.2, §3.4, §3.5).
+import { Router } from "express";
+import type { AppDeps } from "../app.js";
+import {
+  createProject,
+  deleteProject,
+  getProject,
+  type ProjectRow,
+  projectDeletionPreview,
+  updateProject,
+} from "../data/projects.js";
+import { countPreview } from "../domain/display.js";
+import { projectForm } from "../validation/projects.js";
+import { requirePermission } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { notFound, parseId } from "../web/http-errors.js";
+
+const duplicate = () => ({ name: "A project with this name already exists." });
+
+export function projectsRouter(deps: AppDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  // Loads the project named in the URL once for every route below, or 404.
+  router.param("projectId", async (req, res, next, value) => {
+    const project = await getProject(db, parseId(value, "project"));
+    if (!project) throw notFound("project");
+    res.locals.project = project;
+    next();
+  });
+
+  const newPage = { view: "projects/form.njk", locals: { title: "Add project", cancel: "/" } };
+  router.get("/projects/new", requirePermission("view", "add_project"), (_req, res) =>
+    renderForm(res, newPage, { name: "", description: "" }),
+  );
+  router.post("/projects/new", requirePermission("view", "add_project"), (req, res) =>
+    submitForm(req, res, {
+      schema: projectForm,
+      page: newPage,
+      duplicate,
+      save: async (data) => {
+        const project = await createProject(db, data);
+        flash(req, "success", `Project "${project.name}" was added.`);
+        return `/projects/${project.id}`;
+      },
+    }),
+  );
+
+  router.get("/projects/:projectId", requirePermission("view"), async (_req, res) => {
+    const project = res.locals.project as ProjectRow;
+    res.render("projects/detail.njk", { title: project.name, project });
+  });
+
+  const editPage = (project: ProjectRow) => ({
+    view: "projects/form.njk",
+    locals: { title: `Edit project ${project.name}`, cancel: `/projects/${project.id}` },
+  });
+  router.get("/projects/:projectId/edit", requirePermission("view", "change_project"), (_req, res) => {
+    const project = res.locals.project as ProjectRow;
+    renderForm(res, editPage(project), project);
+  });
+  router.post("/projects/:projectId/edit", requirePermission("view", "change_project"), (req, res) => {
+    const project = res.locals.project as ProjectRow;
+    return submitForm(req, res, {
+      schema: projectForm,
+      page: editPage(project),
+      duplicate,
+      save: async (data) => {
+        const saved = await updateProject(db, project.id, data);
+        flash(req, "success", `Project "${saved.name}" was changed.`);
+        return `/projects/${project.id}`;
+      },
+    });
+  });
+
+  router.get("/projects/:projectId/delete", requirePermission("view", "delete_project"), async (_req, res) => {
+    const project = res.locals.project as ProjectRow;
+    const preview = await projectDeletionPreview(db, project.id);
+    res.render("shared/delete.njk", {
+      title: `Delete project ${project.name}`,
+      kind: "project",
+      objectLabel: project.name,
+      preview,
+      counts: countPreview(preview),
+      action: `/projects/${project.id}/delete`,
+      cancel: `/projects/${project.id}`,
+    });
+  });
+  router.post("/projects/:projectId/delete", requirePermission("view", "delete_project"), async (req, res) => {
+    const project = res.locals.project as ProjectRow;
+    await deleteProject(db, project.id);
+    flash(req, "success", `Project "${project.name}" and everything in it were deleted.`);
+    res.redirect(303, "/");
+  });
+
+  return router;
+}

@@ -1,0 +1,65 @@
+// Entry point: reads the configuration, prepares the database, listens, and
+// shuts down gracefully on SIGTERM and SIGINT.
+import type { Server } from "node:http";
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./data/engine.js";
+import { ensureDefaultGroups, ensureInitialAdmin, migrateDatabase } from "./data/setup.js";
+import { createLogger } from "./logger.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const applied = await migrateDatabase(config.DATABASE_URL);
+  const db = await openDatabase(config.DATABASE_URL);
+  if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+  await ensureDefaultGroups(db);
+  const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD);
+  if (generated) {
+    logger.warn("created superuser 'admin'; its password is printed once below");
+    console.log(`\n  Initial administrator: admin\n  Password: ${generated}\n  (change it under Administration after logging in)\n`);
+  }
+
+  const app = createApp({ config, db, logger });
+  const server: Server = app.listen(config.PORT, config.HOST, () => {
+    logger.info(`Conntrackt listening on http://${config.HOST}:${config.PORT}`);
+  });
+  server.on("error", (err) => {
+    logger.fatal({ err }, "cannot listen");
+    process.exit(1);
+  });
+  const pruner = setInterval(() => void app.deps.sessionStore.prune().catch(() => {}), 60 * 60 * 1000);
+  pruner.unref();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing requests in flight");
+    clearInterval(pruner);
+    const force = setTimeout(() => {
+      logger.warn("requests still running after 8 s; closing anyway");
+      server.closeAllConnections();
+    }, 8000);
+    force.unref();
+    server.close(async () => {
+      await db.close();
+      logger.info("stopped");
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+await main();

@@ -1,0 +1,90 @@
+// Shared pieces of every form schema: names, descriptions, ids, checkboxes,
+// and the turning of zod issues into one message per form field.
+import { z } from "zod";
+import { DESCRIPTION_MAX, NAME_MAX } from "../domain/constants.js";
+
+// C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this rejects them
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A single text value: a form field sent twice is an error, not an array. */
+export const text = (label = "This field") =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? `${label} is required.` : `${label} must be a single text value.`),
+  });
+
+/** SPEC §2 name: 1–100 characters after trimming, no control characters. */
+export const name = (label = "Name") =>
+  text(label)
+    .transform((v) => v.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, `${label} is required.`)
+        .max(NAME_MAX, `${label} must be at most ${NAME_MAX} characters.`)
+        .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`),
+    );
+
+/** SPEC §2 description: optional free text, line breaks allowed, at most 10 000 characters. */
+export const description = text("Description")
+  .optional()
+  .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
+  .pipe(
+    z
+      .string()
+      .max(DESCRIPTION_MAX, `Description must be at most ${DESCRIPTION_MAX} characters.`)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and other C0 controls except TAB/LF
+      .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v), "Description must not contain control characters."),
+  );
+
+/** A positive integer id, from a URL or a select. */
+export const id = (label = "This field") =>
+  text(label).pipe(
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, `${label}: choose a value from the list.`)
+      .transform(Number),
+  );
+
+/** An HTML checkbox: present means checked. */
+export const checkbox = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => v !== undefined);
+
+/** A multi-select or checkbox group: zero, one or many values. */
+export const many = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
+    .pipe(z.array(item));
+
+export type FieldErrors = Record<string, string>;
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
+
+/** Parses a form body; on failure, one message per field (the first issue of each). */
+export function parseForm<T extends z.ZodType>(schema: T, body: unknown): FormResult<z.output<T>> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return { ok: true, data: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length > 0 ? String(issue.path[0]) : "_form";
+    errors[key] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** Keeps only the submitted text values of a form, to re-display them. */
+export function formValues(body: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (body && typeof body === "object") {
+    for (const [k, v] of Object.entries(body)) {
+      if (k === "_csrf") continue;
+      if (typeof v === "string") out[k] = v;
+      else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === "string");
+    }
+  }
+  return out;
+}

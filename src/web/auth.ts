@@ -1,0 +1,68 @@
+// Authentication (passport-local over database sessions) and the permission
+// checks every route uses: anonymous visitors go to /login and come back,
+// logged-in users without the permission get a 403 page.
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import passport from "passport";
+import { Strategy as LocalStrategy } from "passport-local";
+import type { Database } from "../data/engine.js";
+import { findUserForLogin, getCurrentUser } from "../data/users.js";
+import type { PermissionCode } from "../domain/constants.js";
+import { verifyNothing, verifyPassword } from "../services/passwords.js";
+import { forbidden } from "./http-errors.js";
+
+export function configurePassport(db: Database): passport.PassportStatic {
+  const instance = new passport.Passport();
+  instance.use(
+    new LocalStrategy(async (username, password, done) => {
+      try {
+        const user = await findUserForLogin(db, username);
+        const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyNothing(password);
+        if (!user || !ok) return done(null, false, { message: "Please enter a correct username and password." });
+        if (!user.isActive) return done(null, false, { message: "This account is inactive." });
+        return done(null, { id: user.id } as Express.User);
+      } catch (err) {
+        return done(err);
+      }
+    }),
+  );
+  instance.serializeUser((user, done) => done(null, user.id));
+  instance.deserializeUser(async (id: unknown, done) => {
+    try {
+      const user = typeof id === "number" ? await getCurrentUser(db, id) : null;
+      // An unknown or deactivated user is logged out (passport drops the session's login).
+      done(null, user?.isActive ? user : false);
+    } catch (err) {
+      done(err);
+    }
+  });
+  return instance as unknown as passport.PassportStatic;
+}
+
+function toLogin(req: Request, res: Response): void {
+  const next = req.method === "GET" ? req.originalUrl : (req.get("referer") ?? "/");
+  let path = "/";
+  try {
+    const url = new URL(next, "http://local.invalid");
+    path = url.origin === "http://local.invalid" ? url.pathname + url.search : "/";
+  } catch {}
+  res.redirect(path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`);
+}
+
+export function can(user: Express.User | undefined, code: PermissionCode): boolean {
+  return Boolean(user?.permissions.has(code));
+}
+
+/** The caller must be logged in and hold every code given. */
+export function requirePermission(...codes: PermissionCode[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.user) return toLogin(req, res);
+    if (!codes.every((code) => can(req.user, code))) return next(forbidden());
+    next();
+  };
+}
+
+export const requireSuperuser: RequestHandler = (req, res, next) => {
+  if (!req.user) return toLogin(req, res);
+  if (!req.user.isSuperuser) return next(forbidden());
+  next();
+};

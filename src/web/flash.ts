@@ -1,0 +1,20 @@
+// One-time messages shown on the next page (SPEC §3.4).
+import type { NextFunction, Request, Response } from "express";
+import type { Flash } from "./types.js";
+
+export function flash(req: Request, type: Flash["type"], message: string): void {
+  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+}
+
+/** Makes `flashes` available to templates; reading them consumes them. */
+export function flashMessages(req: Request, res: Response, next: NextFunction): void {
+  Object.defineProperty(res.locals, "flashes", {
+    get: () => {
+      const list = req.session?.flash ?? [];
+      if (req.session?.flash) delete req.session.flash;
+      return list;
+    },
+    enumerable: true,
+  });
+  next();
+}

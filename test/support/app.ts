@@ -1,0 +1,119 @@
+// Builds the real application on a fresh database for integration tests, with
+// one user per kind of caller (STYLE.md: anonymous, without permission, with).
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import request from "supertest";
+import { type AppOptions, createApp } from "../../src/app.js";
+import type { Config } from "../../src/config.js";
+import { type Database, openDatabase } from "../../src/data/engine.js";
+import { ensureDefaultGroups, migrateDatabase } from "../../src/data/setup.js";
+import { createUser, listGroups } from "../../src/data/users.js";
+import type { PermissionCode } from "../../src/domain/constants.js";
+import { createLogger } from "../../src/logger.js";
+import { hashPassword } from "../../src/services/passwords.js";
+
+export const PASSWORD = "correct horse battery";
+
+let templateFile: Promise<string> | undefined;
+
+/** Migrates one SQLite file per test process; each test app starts from a copy. */
+function sqliteTemplate(): Promise<string> {
+  templateFile ??= (async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "conntrackt-template-"));
+    const file = path.join(dir, "template.db");
+    await migrateDatabase(`file:${file}`);
+    const db = await openDatabase(`file:${file}`);
+    await ensureDefaultGroups(db);
+    await db.run((c) => c.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)"));
+    await db.close();
+    return file;
+  })();
+  return templateFile;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    PORT: 0,
+    HOST: "127.0.0.1",
+    DATABASE_URL: "file::memory:",
+    SESSION_SECRET: "test-secret-test-secret-test-secret",
+    LOG_LEVEL: "silent",
+    TRUST_PROXY: false,
+    DIAGRAM_TIMEOUT_MS: 10_000,
+    NODE_ENV: "test",
+    dataDir: tmpdir(),
+    production: false,
+    ...overrides,
+  };
+}
+
+export interface TestContext {
+  app: ReturnType<typeof createApp>;
+  db: Database;
+  dir: string;
+  /** A supertest agent logged in as the given user. */
+  login(username: string, password?: string): Promise<Agent>;
+  /** Creates a user with the given direct permissions (or groups). */
+  user(username: string, permissions?: PermissionCode[], groups?: string[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type Agent = ReturnType<typeof request.agent> & { csrf: string };
+
+/** Reads the CSRF token from any HTML page of the site. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error("no CSRF token on the page");
+  return match[1];
+}
+
+export async function createTestContext(options: Partial<AppOptions> & { config?: Partial<Config> } = {}): Promise<TestContext> {
+  const dir = mkdtempSync(path.join(tmpdir(), "conntrackt-test-"));
+  const file = path.join(dir, "test.db");
+  copyFileSync(await sqliteTemplate(), file);
+  const url = `file:${file}`;
+  await migrateDatabase(url);
+  const db = await openDatabase(url);
+  const config = testConfig({ DATABASE_URL: url, dataDir: dir, ...options.config });
+  const app = createApp({ config, db, logger: createLogger("silent"), ...options });
+
+  const context: TestContext = {
+    app,
+    db,
+    dir,
+    async user(username, permissions = [], groups = []) {
+      const all = await listGroups(db);
+      return createUser(db, {
+        username,
+        passwordHash: await hashPassword(PASSWORD),
+        isActive: true,
+        isSuperuser: username === "admin",
+        groupIds: all.filter((g) => groups.includes(g.name)).map((g) => g.id),
+        permissions,
+      });
+    },
+    async login(username, password = PASSWORD) {
+      const agent = request.agent(app) as Agent;
+      const form = await agent.get("/login");
+      const res = await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), username, password });
+      if (res.status !== 303) throw new Error(`log-in of ${username} failed with ${res.status}`);
+      const page = await agent.get("/");
+      agent.csrf = csrfFrom(page.text);
+      return agent;
+    },
+    async close() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return context;
+}
+
+/** The standard cast: a superuser, an editor, a viewer, and a user with no permission at all. */
+export async function withStandardUsers(ctx: TestContext): Promise<void> {
+  await ctx.user("admin");
+  await ctx.user("editor", [], ["Editors"]);
+  await ctx.user("viewer", [], ["Viewers"]);
+  await ctx.user("nobody");
+}
