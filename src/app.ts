@@ -13,11 +13,17 @@ import { DatabaseSessionStore } from "./data/sessions.js";
 import type { Logger } from "./logger.js";
 import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
+import { communicationsRouter } from "./routes/communications.js";
+import { diagramsRouter } from "./routes/diagrams.js";
+import { entitiesRouter } from "./routes/entities.js";
+import { interfacesRouter } from "./routes/interfaces.js";
 import { locationsRouter } from "./routes/locations.js";
+import { rulesRouter } from "./routes/rules.js";
 import { healthCheck, mainRouter } from "./routes/main.js";
 import { projectsRouter } from "./routes/projects.js";
+import { DiagramRenderer } from "./services/diagram.js";
 import { LoginThrottle } from "./services/login-throttle.js";
-import { can, configurePassport, requirePermission } from "./web/auth.js";
+import { can, configurePassport, requireLogin, requirePermission } from "./web/auth.js";
 import { csrfProtection } from "./web/csrf.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
@@ -30,15 +36,17 @@ export interface AppDeps {
   throttle: LoginThrottle;
   passport: passportType.PassportStatic;
   sessionStore: DatabaseSessionStore;
+  diagrams: DiagramRenderer;
 }
 
-export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> & Partial<Pick<AppDeps, "throttle">>;
+export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> & Partial<Pick<AppDeps, "throttle" | "diagrams">>;
 
 export function createApp(options: AppOptions): express.Express & { deps: AppDeps } {
   const deps: AppDeps = {
     throttle: new LoginThrottle(),
     passport: configurePassport(options.db),
     sessionStore: new DatabaseSessionStore(options.db),
+    diagrams: options.diagrams ?? new DiagramRenderer({ timeoutMs: options.config.DIAGRAM_TIMEOUT_MS }),
     ...options,
   };
   const { config, logger } = deps;
@@ -53,7 +61,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     noCache: !config.production,
     throwOnUndefined: false,
   });
-  env.addGlobal("appName", "Conntrackt");
+  // Form values arrive as strings, ids from the database as numbers: compare as text.
+  env.addGlobal("str", (value: unknown) => (value === undefined || value === null ? "" : String(value)));
   app.set("view engine", "njk");
 
   app.use(
@@ -108,7 +117,6 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   );
   app.use(deps.passport.initialize());
   app.use(deps.passport.session());
-  app.use(csrfProtection);
   app.use(flashMessages);
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentUser = req.user;
@@ -116,14 +124,22 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     res.locals.searchQuery = typeof req.query.q === "string" && req.path.startsWith("/search") ? req.query.q : "";
     next();
   });
-
+  // Anonymous visitors of any page but log-in and log-out go to /login and
+  // come back afterwards (before the CSRF check, so a stale form also lands there).
+  app.use(requireLogin(["/login", "/logout"]));
+  app.use(csrfProtection);
   app.use(authRouter(deps));
-  // Every other page is a data page: anonymous visitors log in first, and
-  // users without `view` are refused before any URL id is looked up.
+  // Every other page is a data page: users without `view` are refused before
+  // any URL id is looked up.
   app.use(requirePermission("view"));
   app.use(mainRouter(deps));
   app.use(projectsRouter(deps));
   app.use(locationsRouter(deps));
+  app.use(entitiesRouter(deps));
+  app.use(interfacesRouter(deps));
+  app.use(communicationsRouter(deps));
+  app.use(rulesRouter(deps));
+  app.use(diagramsRouter(deps));
   app.use(adminRouter(deps));
 
   app.use((_req, _res, next) => next(new HttpError(404, "This page does not exist.")));

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     }, 8000);
     force.unref();
     server.close(async () => {
+      await app.deps.diagrams.close();
       await db.close();
       logger.info("stopped");
       process.exit(0);

@@ -9,7 +9,11 @@ import {
   projectDeletionPreview,
   updateProject,
 } from "../data/projects.js";
+import { diagramInput } from "../data/diagrams.js";
+import { getProjectPage } from "../data/entities.js";
 import { countPreview } from "../domain/display.js";
+import { buildProjectDot } from "../domain/dot.js";
+import { projectDiagram } from "./diagrams.js";
 import { projectForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
@@ -49,7 +53,15 @@ export function projectsRouter(deps: AppDeps): Router {
 
   router.get("/projects/:projectId", requirePermission("view"), async (_req, res) => {
     const project = res.locals.project as ProjectRow;
-    res.render("projects/detail.njk", { title: project.name, project });
+    const page = await getProjectPage(db, project.id);
+    const dot = buildProjectDot(diagramInput(page));
+    res.render("projects/detail.njk", {
+      title: project.name,
+      project,
+      ...page,
+      coloursVersion: page.entityIds.length,
+      diagram: await projectDiagram(deps, dot, page.entityIds.length),
+    });
   });
 
   const editPage = (project: ProjectRow) => ({

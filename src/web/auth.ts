@@ -61,6 +61,14 @@ export function requirePermission(...codes: PermissionCode[]): RequestHandler {
   };
 }
 
+/** Sends anonymous visitors to the log-in page, except on the given paths. */
+export function requireLogin(open: string[]): RequestHandler {
+  return (req, res, next) => {
+    if (req.user || open.includes(req.path)) return next();
+    toLogin(req, res);
+  };
+}
+
 export const requireSuperuser: RequestHandler = (req, res, next) => {
   if (!req.user) return toLogin(req, res);
   if (!req.user.isSuperuser) return next(forbidden());

@@ -15,7 +15,7 @@ export function renderForm(
   res: Response,
   page: FormPage,
   values: object,
-  errors: FieldErrors = {},
+  errors: Partial<FieldErrors> = {},
   status = 200,
 ): void {
   res.status(status).render(page.view, { ...page.locals, values, errors });
@@ -32,8 +32,8 @@ export async function submitForm<S extends z.ZodType>(
   options: {
     schema: S;
     page: FormPage | (() => Promise<FormPage>);
-    save: (data: z.output<S>) => Promise<string | FieldErrors>;
-    duplicate: (fields: string[]) => FieldErrors;
+    save: (data: z.output<S>) => Promise<string | Partial<Record<string, string>>>;
+    duplicate: (fields: string[]) => Partial<FieldErrors>;
   },
 ): Promise<void> {
   const values = formValues(req.body);

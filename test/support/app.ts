@@ -103,6 +103,7 @@ export async function createTestContext(options: Partial<AppOptions> & { config?
       return agent;
     },
     async close() {
+      await app.deps.diagrams.close();
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     },

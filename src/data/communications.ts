@@ -1,0 +1,101 @@
+// Communications (SPEC §2): flows between interfaces of one project.
+import type { Protocol } from "../domain/constants.js";
+import { interfaceLabel } from "../domain/display.js";
+import type { Database } from "./engine.js";
+import { type CommunicationRow, communicationSelect, toCommunicationRow } from "./entities.js";
+
+export interface CommunicationInput {
+  sourceId: number;
+  destinationId: number;
+  protocol: Protocol;
+  port: number;
+  description: string;
+}
+
+export function getCommunication(db: Database, id: number): Promise<(CommunicationRow & { projectId: number }) | null> {
+  return db.run(async (c) => {
+    const row = await c.communication.findUnique({
+      where: { id },
+      select: { ...communicationSelect, source: { select: { ...communicationSelect.source.select, entity: { select: { id: true, name: true, projectId: true } } } } },
+    });
+    return row ? { ...toCommunicationRow(row), projectId: row.source.entity.projectId } : null;
+  });
+}
+
+export interface InterfaceOption {
+  value: number;
+  label: string;
+  entityId: number;
+}
+
+/** Interfaces of a project's entities, labelled `ENTITY (ADDRESS[/NETMASK])` plus the interface name. */
+export async function projectInterfaceOptions(db: Database, projectId: number): Promise<InterfaceOption[]> {
+  const rows = await db.run((c) =>
+    c.interface.findMany({
+      where: { entity: { projectId } },
+      select: { id: true, name: true, address: true, netmask: true, entity: { select: { id: true, name: true } } },
+      orderBy: [{ entity: { name: "asc" } }, { name: "asc" }, { id: "asc" }],
+    }),
+  );
+  return rows.map((i) => ({
+    value: i.id,
+    entityId: i.entity.id,
+    label: `${interfaceLabel({ entity: i.entity.name, address: i.address, netmask: i.netmask })} ${i.name}`,
+  }));
+}
+
+export class CommunicationEndsError extends Error {
+  constructor(
+    readonly field: "source" | "destination",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks SPEC §2's rule for the two ends (interfaces of different entities of
+ * the given project) inside the transaction that writes.
+ */
+async function checkEnds(
+  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
+  projectId: number,
+  input: CommunicationInput,
+): Promise<void> {
+  const ends = await tx.interface.findMany({
+    where: { id: { in: [input.sourceId, input.destinationId] } },
+    select: { id: true, entity: { select: { id: true, projectId: true } } },
+  });
+  const source = ends.find((e) => e.id === input.sourceId);
+  const destination = ends.find((e) => e.id === input.destinationId);
+  if (!source || source.entity.projectId !== projectId)
+    throw new CommunicationEndsError("source", "Choose a source interface of this project.");
+  if (!destination || destination.entity.projectId !== projectId)
+    throw new CommunicationEndsError("destination", "Choose a destination interface of this project.");
+  if (source.entity.id === destination.entity.id)
+    throw new CommunicationEndsError("destination", "Source and destination must be on different entities.");
+}
+
+export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {
+  return db.transaction(async (tx) => {
+    await checkEnds(tx, projectId, input);
+    const row = await tx.communication.create({ data: input, select: { id: true } });
+    return row.id;
+  });
+}
+
+export async function updateCommunication(
+  db: Database,
+  id: number,
+  projectId: number,
+  input: CommunicationInput,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await checkEnds(tx, projectId, input);
+    await tx.communication.update({ where: { id }, data: input });
+  });
+}
+
+export async function deleteCommunication(db: Database, id: number): Promise<void> {
+  await db.run((c) => c.communication.delete({ where: { id } }));
+}

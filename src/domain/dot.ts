@@ -1,0 +1,98 @@
+// Graphviz DOT source of a project diagram (SPEC §7): one cluster per location,
+// one filled node per entity in its entity colour, one edge per communication.
+// User text only ever appears inside quoted, escaped label strings; node and
+// cluster ids are synthetic, so no name can change the structure of the graph.
+import { entityColours } from "./colours.js";
+import type { DiagramInput } from "./types.js";
+
+/**
+ * DOT source for a project diagram. Deterministic: clusters, nodes and edges
+ * are ordered by id whatever the input order, so the same data gives the same
+ * text (and the same rendering cache key).
+ *
+ * Throws when an id is not a non-negative safe integer or a communication names an entity
+ * that is not in `input.entities`: both mean the caller loaded the wrong data.
+ */
+export function buildProjectDot(input: DiagramInput): string {
+  const entities = [...input.entities].sort((a, b) => a.id - b.id);
+  const colours = entityColours(entities.map((entity) => entity.id));
+
+  const locations = new Map<number, { name: string; entities: typeof entities }>();
+  for (const entity of entities) {
+    checkId("entity", entity.id);
+    checkId("location", entity.location.id);
+    let location = locations.get(entity.location.id);
+    if (!location) {
+      location = { name: entity.location.name, entities: [] };
+      locations.set(entity.location.id, location);
+    }
+    location.entities.push(entity);
+  }
+
+  const lines = [
+    "digraph conntrackt {",
+    '  graph [bgcolor="transparent", nodesep=1.5];',
+    // Not `record`: record shapes parse `{`, `|` and `<` in labels as structure.
+    "  node [shape=box];",
+  ];
+  for (const [locationId, location] of [...locations].sort(([a], [b]) => a - b)) {
+    lines.push(`  subgraph cluster_${locationId} {`, `    label=${quoteDot(location.name)};`);
+    for (const entity of location.entities) {
+      const colour = colours.get(entity.id);
+      if (!colour) throw new Error(`entity ${entity.id} has no colour`);
+      lines.push(
+        `    ${entityNodeId(entity.id)} [label=${quoteDot(entity.name)}, style=filled, ` +
+          `fillcolor="${colour.fill}", fontcolor="${colour.text}"];`,
+      );
+    }
+    lines.push("  }");
+  }
+
+  const communications = [...input.communications].sort((a, b) => a.id - b.id);
+  for (const communication of communications) {
+    checkId("communication", communication.id);
+    const source = colours.get(communication.sourceEntityId);
+    if (!source || !colours.has(communication.destinationEntityId)) {
+      const missing = source ? communication.destinationEntityId : communication.sourceEntityId;
+      throw new Error(`communication ${communication.id}: entity ${missing} is not in the diagram`);
+    }
+    const label = quoteDot(`${communication.protocol}:${communication.port}`);
+    lines.push(
+      `  ${entityNodeId(communication.sourceEntityId)} -> ${entityNodeId(communication.destinationEntityId)} ` +
+        `[label=${label}, color="${source.fill}"];`,
+    );
+  }
+  lines.push("}");
+  return `${lines.join("\n")}\n`;
+}
+
+/** The DOT node id of an entity, also the `<title>` of its node in the SVG. */
+export function entityNodeId(entityId: number): string {
+  checkId("entity", entityId);
+  return `e${entityId}`;
+}
+
+/**
+ * A double-quoted DOT string that Graphviz shows exactly as `text`:
+ * - `\` becomes `\\`, so `\N`, `\G`, `\l`, `\n` … stay literal instead of being
+ *   label escapes (node name, graph name, line breaks);
+ * - `"` becomes `\"`, so the string cannot end early;
+ * - `&` becomes `&amp;`, because Graphviz decodes HTML entities in labels
+ *   (`&lt;` would otherwise show as `<`);
+ * - control characters, line and paragraph separators and the non-characters
+ *   U+FFFE/U+FFFF become spaces and lone surrogates U+FFFD, since Graphviz
+ *   copies them into the SVG, where XML forbids them.
+ * Graphviz escapes `<`, `>`, `&` and quotes itself when it writes SVG text.
+ */
+export function quoteDot(text: string): string {
+  const safe = text
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]/g, " ")
+    .replace(/[\\"&]/g, (c) => (c === "\\" ? "\\\\" : c === '"' ? '\\"' : "&amp;"));
+  return `"${safe}"`;
+}
+
+function checkId(kind: string, id: number): void {
+  if (!Number.isSafeInteger(id) || id < 0) throw new Error(`${kind} id ${String(id)} is not a non-negative integer`);
+}

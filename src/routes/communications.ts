@@ -1,0 +1,152 @@
+// Communication pages (SPEC §3.4, §3.5).
+import { type Request, Router } from "express";
+import type { AppDeps } from "../app.js";
+import {
+  CommunicationEndsError,
+  createCommunication,
+  deleteCommunication,
+  getCommunication,
+  projectInterfaceOptions,
+  updateCommunication,
+} from "../data/communications.js";
+import type { CommunicationRow } from "../data/entities.js";
+import { getEntity } from "../data/entities.js";
+import { getProject } from "../data/projects.js";
+import { PROTOCOLS } from "../domain/constants.js";
+import { communicationLabel } from "../domain/display.js";
+import { communicationForm } from "../validation/entities.js";
+import { requirePermission } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { badRequest, notFound, parseId } from "../web/http-errors.js";
+import { safeNext } from "../web/safe-next.js";
+
+type Loaded = CommunicationRow & { projectId: number };
+
+const duplicate = () => ({ port: "This communication (same source, destination, protocol and port) already exists." });
+const protocolOptions = PROTOCOLS.map((p) => ({ value: p, label: p }));
+
+const label = (c: CommunicationRow) =>
+  communicationLabel({ source: c.source.entity.name, destination: c.destination.entity.name, protocol: c.protocol, port: c.port });
+
+export function communicationsRouter({ db }: AppDeps): Router {
+  const router = Router();
+
+  router.param("communicationId", async (_req, res, next, value) => {
+    const communication = await getCommunication(db, parseId(value, "communication"));
+    if (!communication) throw notFound("communication");
+    res.locals.communication = communication;
+    next();
+  });
+
+  /** The project the new communication belongs to, from `?project=`, `?from_entity=` or `?to_entity=`. */
+  async function newContext(req: Request) {
+    const { project, from_entity: from, to_entity: to } = req.query;
+    let projectId: number;
+    let fromEntity: number | undefined;
+    let toEntity: number | undefined;
+    if (project !== undefined) projectId = parseId(project, "project");
+    else if (from !== undefined || to !== undefined) {
+      const entity = await getEntity(db, parseId(from ?? to, "entity"));
+      if (!entity) throw notFound("entity");
+      projectId = entity.project.id;
+      if (from !== undefined) fromEntity = entity.id;
+      else toEntity = entity.id;
+    } else throw badRequest("Open this form from a project or an entity page.");
+    const projectRow = await getProject(db, projectId);
+    if (!projectRow) throw notFound("project");
+    return { project: projectRow, fromEntity, toEntity };
+  }
+
+  const page = async (title: string, projectId: number, next: string) => {
+    const interfaceOptions = await projectInterfaceOptions(db, projectId);
+    return {
+      interfaceOptions,
+      page: { view: "communications/form.njk", locals: { title, interfaceOptions, protocolOptions, cancel: next } },
+    };
+  };
+
+  const nextOf = (req: Request, projectId: number) => safeNext(req.query.next, `/projects/${projectId}`);
+
+  router.get("/communications/new", requirePermission("add_communication"), async (req, res) => {
+    const { project, fromEntity, toEntity } = await newContext(req);
+    const { page: p, interfaceOptions } = await page(`Add communication to ${project.name}`, project.id, nextOf(req, project.id));
+    // Pre-select the entity's first interface as source or destination (SPEC §3.3).
+    const firstOf = (entityId?: number) => interfaceOptions.find((o) => o.entityId === entityId)?.value ?? "";
+    renderForm(res, p, { source: firstOf(fromEntity), destination: firstOf(toEntity), protocol: "TCP", port: "", description: "" });
+  });
+  router.post("/communications/new", requirePermission("add_communication"), async (req, res) => {
+    const { project } = await newContext(req);
+    const next = nextOf(req, project.id);
+    const { page: p } = await page(`Add communication to ${project.name}`, project.id, next);
+    return submitForm(req, res, {
+      schema: communicationForm,
+      page: p,
+      duplicate,
+      save: async (data) => {
+        try {
+          await createCommunication(db, project.id, { ...data, sourceId: data.source, destinationId: data.destination });
+        } catch (error) {
+          if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
+          throw error;
+        }
+        flash(req, "success", `Communication ${data.protocol}:${data.port} was added.`);
+        return next;
+      },
+    });
+  });
+
+  router.get("/communications/:communicationId/edit", requirePermission("change_communication"), async (req, res) => {
+    const c = res.locals.communication as Loaded;
+    const { page: p } = await page(`Edit communication ${label(c)}`, c.projectId, nextOf(req, c.projectId));
+    renderForm(res, p, {
+      source: c.source.interface.id,
+      destination: c.destination.interface.id,
+      protocol: c.protocol,
+      port: c.port,
+      description: c.description,
+    });
+  });
+  router.post("/communications/:communicationId/edit", requirePermission("change_communication"), async (req, res) => {
+    const c = res.locals.communication as Loaded;
+    const next = nextOf(req, c.projectId);
+    const { page: p } = await page(`Edit communication ${label(c)}`, c.projectId, next);
+    return submitForm(req, res, {
+      schema: communicationForm,
+      page: p,
+      duplicate,
+      save: async (data) => {
+        try {
+          await updateCommunication(db, c.id, c.projectId, { ...data, sourceId: data.source, destinationId: data.destination });
+        } catch (error) {
+          if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
+          throw error;
+        }
+        flash(req, "success", `Communication ${data.protocol}:${data.port} was changed.`);
+        return next;
+      },
+    });
+  });
+
+  router.get("/communications/:communicationId/delete", requirePermission("delete_communication"), (req, res) => {
+    const c = res.locals.communication as Loaded;
+    const next = nextOf(req, c.projectId);
+    res.render("shared/delete.njk", {
+      title: `Delete communication ${label(c)}`,
+      kind: "communication",
+      objectLabel: label(c),
+      preview: [],
+      counts: { entities: 0, interfaces: 0, communications: 0 },
+      action: `/communications/${c.id}/delete${req.query.next ? `?next=${encodeURIComponent(next)}` : ""}`,
+      cancel: next,
+    });
+  });
+  router.post("/communications/:communicationId/delete", requirePermission("delete_communication"), async (req, res) => {
+    const c = res.locals.communication as Loaded;
+    await deleteCommunication(db, c.id);
+    flash(req, "success", `Communication ${label(c)} was deleted.`);
+    res.redirect(303, nextOf(req, c.projectId));
+  });
+
+  return router;
+}

@@ -1,0 +1,155 @@
+// Entity pages (SPEC §3.3, §3.4, §3.5).
+import { type Request, Router } from "express";
+import type { AppDeps } from "../app.js";
+import {
+  createEntity,
+  deleteEntity,
+  EntityMoveError,
+  type EntityRow,
+  entityDeletionPreview,
+  getEntity,
+  getEntityPage,
+  updateEntity,
+} from "../data/entities.js";
+import { listLocations } from "../data/locations.js";
+import { listProjects } from "../data/projects.js";
+import { entityRulesInput } from "../data/rules.js";
+import { countPreview, entityLabel } from "../domain/display.js";
+import { generateEntityRules } from "../domain/iptables.js";
+import { entityForm } from "../validation/entities.js";
+import { requirePermission } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { notFound, parseId } from "../web/http-errors.js";
+
+const duplicate = () => ({ name: "An entity with this name already exists in this project." });
+const moveRefused = { project: "The entity cannot move while it has communications in its current project." };
+
+export function entitiesRouter(deps: AppDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  router.param("entityId", async (_req, res, next, value) => {
+    const entity = await getEntity(db, parseId(value, "entity"));
+    if (!entity) throw notFound("entity");
+    res.locals.entity = entity;
+    next();
+  });
+
+  /** `?project=` and `?location=` fix those fields (SPEC §3.4); unknown ids are a 404. */
+  async function fixedFields(req: Request) {
+    const [projects, locations] = await Promise.all([listProjects(db), listLocations(db)]);
+    const pick = (param: unknown, list: { id: number }[], what: string) => {
+      if (param === undefined) return undefined;
+      const found = list.find((x) => x.id === parseId(param, what));
+      if (!found) throw notFound(what);
+      return found.id;
+    };
+    const project = pick(req.query.project, projects, "project");
+    const location = project === undefined ? undefined : pick(req.query.location, locations, "location");
+    return { projects, locations, project, location };
+  }
+
+  const formPage = async (req: Request, title: string, cancel: string) => {
+    const f = await fixedFields(req);
+    return {
+      fixed: f,
+      page: {
+        view: "entities/form.njk",
+        locals: {
+          title,
+          cancel,
+          projectOptions: f.projects.map((p) => ({ value: p.id, label: p.name })),
+          locationOptions: f.locations.map((l) => ({ value: l.id, label: l.name })),
+          projectFixed: f.project !== undefined,
+          locationFixed: f.location !== undefined,
+        },
+      },
+    };
+  };
+
+  router.get("/entities/new", requirePermission("add_entity"), async (req, res) => {
+    const { fixed, page } = await formPage(req, "Add entity", fixed0(req));
+    renderForm(res, page, { name: "", description: "", project: fixed.project ?? "", location: fixed.location ?? "" });
+  });
+  router.post("/entities/new", requirePermission("add_entity"), async (req, res) => {
+    const { fixed, page } = await formPage(req, "Add entity", fixed0(req));
+    if (fixed.project !== undefined) req.body.project = String(fixed.project);
+    if (fixed.location !== undefined) req.body.location = String(fixed.location);
+    return submitForm(req, res, {
+      schema: entityForm,
+      page,
+      duplicate,
+      save: async (data) => {
+        if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
+        if (!fixed.locations.some((l) => l.id === data.location)) return { location: "Choose a location from the list." };
+        const entity = await createEntity(db, { ...data, projectId: data.project, locationId: data.location });
+        flash(req, "success", `Entity "${entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name })}" was added.`);
+        return `/entities/${entity.id}`;
+      },
+    });
+  });
+
+  router.get("/entities/:entityId", async (_req, res) => {
+    const page = await getEntityPage(db, (res.locals.entity as EntityRow).id);
+    if (!page) throw notFound("entity");
+    const rules = generateEntityRules(entityRulesInput(page.entity, page.incoming));
+    res.render("entities/detail.njk", { title: page.entity.name, ...page, rules });
+  });
+
+  router.get("/entities/:entityId/edit", requirePermission("change_entity"), async (req, res) => {
+    const entity = res.locals.entity as EntityRow;
+    const { page } = await formPage(req, `Edit entity ${entity.name}`, `/entities/${entity.id}`);
+    renderForm(res, page, { ...entity, project: entity.project.id, location: entity.location.id });
+  });
+  router.post("/entities/:entityId/edit", requirePermission("change_entity"), async (req, res) => {
+    const entity = res.locals.entity as EntityRow;
+    const { fixed, page } = await formPage(req, `Edit entity ${entity.name}`, `/entities/${entity.id}`);
+    return submitForm(req, res, {
+      schema: entityForm,
+      page,
+      duplicate,
+      save: async (data) => {
+        if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
+        if (!fixed.locations.some((l) => l.id === data.location)) return { location: "Choose a location from the list." };
+        try {
+          await updateEntity(db, entity.id, { ...data, projectId: data.project, locationId: data.location });
+        } catch (error) {
+          if (error instanceof EntityMoveError) return moveRefused;
+          throw error;
+        }
+        flash(req, "success", `Entity "${data.name}" was changed.`);
+        return `/entities/${entity.id}`;
+      },
+    });
+  });
+
+  router.get("/entities/:entityId/delete", requirePermission("delete_entity"), async (_req, res) => {
+    const entity = res.locals.entity as EntityRow;
+    const preview = await entityDeletionPreview(db, entity.id);
+    res.render("shared/delete.njk", {
+      title: `Delete entity ${entity.name}`,
+      kind: "entity",
+      objectLabel: entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name }),
+      preview,
+      counts: countPreview(preview),
+      action: `/entities/${entity.id}/delete`,
+      cancel: `/entities/${entity.id}`,
+    });
+  });
+  router.post("/entities/:entityId/delete", requirePermission("delete_entity"), async (req, res) => {
+    const entity = res.locals.entity as EntityRow;
+    await deleteEntity(db, entity.id);
+    flash(req, "success", `Entity "${entity.name}" and its interfaces and communications were deleted.`);
+    res.redirect(303, `/projects/${entity.project.id}`);
+  });
+
+  return router;
+}
+
+/** Where Cancel goes on the add form: the project page when opened from one. */
+function fixed0(req: Request): string {
+  return typeof req.query.project === "string" && /^[1-9][0-9]*$/.test(req.query.project)
+    ? `/projects/${req.query.project}`
+    : "/";
+}

@@ -1,0 +1,153 @@
+// Interface pages (SPEC §3.4, §3.5).
+import { type Request, Router } from "express";
+import type { AppDeps } from "../app.js";
+import { listEntities } from "../data/entities.js";
+import {
+  createInterface,
+  deleteInterface,
+  getInterface,
+  type InterfaceDetail,
+  InterfaceMoveError,
+  interfaceDeletionPreview,
+  updateInterface,
+} from "../data/interfaces.js";
+import { DEFAULT_INTERFACE_NAME, HOST_NETMASK } from "../domain/constants.js";
+import { countPreview, entityLabel, interfaceLabel } from "../domain/display.js";
+import { interfaceForm } from "../validation/entities.js";
+import { requirePermission } from "../web/auth.js";
+import { flash } from "../web/flash.js";
+import { renderForm, submitForm } from "../web/forms.js";
+import { notFound, parseId } from "../web/http-errors.js";
+
+const duplicate = (fields: string[]) =>
+  fields.includes("address")
+    ? { address: "This entity already has an interface with this address and netmask." }
+    : { name: "This entity already has an interface with this name." };
+
+export function interfacesRouter({ db }: AppDeps): Router {
+  const router = Router();
+
+  router.param("interfaceId", async (_req, res, next, value) => {
+    const iface = await getInterface(db, parseId(value, "interface"));
+    if (!iface) throw notFound("interface");
+    res.locals.iface = iface;
+    next();
+  });
+
+  const entityOptions = async (projectId?: number) =>
+    (await listEntities(db, projectId === undefined ? {} : { projectId })).map((e) => ({
+      value: e.id,
+      label: entityLabel({ name: e.name, project: e.project.name, location: e.location.name }),
+    }));
+
+  const newForm = async (req: Request) => {
+    const options = await entityOptions();
+    let fixedEntity: number | undefined;
+    if (req.query.entity !== undefined) {
+      fixedEntity = parseId(req.query.entity, "entity");
+      if (!options.some((o) => o.value === fixedEntity)) throw notFound("entity");
+    }
+    return {
+      options,
+      fixedEntity,
+      page: {
+        view: "interfaces/form.njk",
+        locals: {
+          title: "Add interface",
+          cancel: fixedEntity ? `/entities/${fixedEntity}` : "/",
+          entityOptions: options,
+          entityFixed: fixedEntity !== undefined,
+        },
+      },
+    };
+  };
+
+  router.get("/interfaces/new", requirePermission("add_interface"), async (req, res) => {
+    const { page, fixedEntity } = await newForm(req);
+    renderForm(res, page, {
+      name: DEFAULT_INTERFACE_NAME,
+      description: "",
+      entity: fixedEntity ?? "",
+      address: "",
+      netmask: HOST_NETMASK,
+    });
+  });
+  router.post("/interfaces/new", requirePermission("add_interface"), async (req, res) => {
+    const { page, fixedEntity, options } = await newForm(req);
+    if (fixedEntity !== undefined) req.body.entity = String(fixedEntity);
+    return submitForm(req, res, {
+      schema: interfaceForm,
+      page,
+      duplicate,
+      save: async (data) => {
+        if (!options.some((o) => o.value === data.entity)) return { entity: "Choose an entity from the list." };
+        const saved = await createInterface(db, { ...data, entityId: data.entity });
+        flash(req, "success", `Interface "${saved.name}" of ${interfaceLabel({ ...saved, entity: saved.entity.name })} was added.`);
+        return `/entities/${saved.entity.id}`;
+      },
+    });
+  });
+
+  const editPage = async (iface: InterfaceDetail) => {
+    const options = await entityOptions(iface.entity.projectId);
+    return {
+      options,
+      page: {
+        view: "interfaces/form.njk",
+        locals: {
+          title: `Edit interface ${iface.name} of ${iface.entity.name}`,
+          cancel: `/entities/${iface.entity.id}`,
+          entityOptions: options,
+          entityFixed: false,
+        },
+      },
+    };
+  };
+  router.get("/interfaces/:interfaceId/edit", requirePermission("change_interface"), async (_req, res) => {
+    const iface = res.locals.iface as InterfaceDetail;
+    renderForm(res, (await editPage(iface)).page, { ...iface, entity: iface.entity.id });
+  });
+  router.post("/interfaces/:interfaceId/edit", requirePermission("change_interface"), async (req, res) => {
+    const iface = res.locals.iface as InterfaceDetail;
+    const { page, options } = await editPage(iface);
+    return submitForm(req, res, {
+      schema: interfaceForm,
+      page,
+      duplicate,
+      save: async (data) => {
+        const refused = { entity: "Choose an entity of the same project." };
+        if (!options.some((o) => o.value === data.entity)) return refused;
+        try {
+          const saved = await updateInterface(db, iface.id, { ...data, entityId: data.entity });
+          flash(req, "success", `Interface "${saved.name}" of ${saved.entity.name} was changed.`);
+          return `/entities/${saved.entity.id}`;
+        } catch (error) {
+          if (error instanceof InterfaceMoveError) return refused;
+          throw error;
+        }
+      },
+    });
+  });
+
+  router.get("/interfaces/:interfaceId/delete", requirePermission("delete_interface"), async (_req, res) => {
+    const iface = res.locals.iface as InterfaceDetail;
+    const preview = await interfaceDeletionPreview(db, iface.id);
+    res.render("shared/delete.njk", {
+      title: `Delete interface ${iface.name} of ${iface.entity.name}`,
+      kind: "interface",
+      objectLabel: `${iface.name}: ${interfaceLabel({ ...iface, entity: iface.entity.name })}`,
+      preview,
+      counts: countPreview(preview),
+      action: `/interfaces/${iface.id}/delete`,
+      cancel: `/entities/${iface.entity.id}`,
+    });
+  });
+  router.post("/interfaces/:interfaceId/delete", requirePermission("delete_interface"), async (req, res) => {
+    const iface = res.locals.iface as InterfaceDetail;
+    await deleteInterface(db, iface.id);
+    flash(req, "success", `Interface "${iface.name}" of ${iface.entity.name} and its communications were deleted.`);
+    res.redirect(303, `/entities/${iface.entity.id}`);
+  });
+
+  return router;
+}
