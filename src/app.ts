@@ -19,6 +19,7 @@ import { entitiesRouter } from "./routes/entities.js";
 import { interfacesRouter } from "./routes/interfaces.js";
 import { locationsRouter } from "./routes/locations.js";
 import { rulesRouter } from "./routes/rules.js";
+import { searchRouter } from "./routes/search.js";
 import { healthCheck, mainRouter } from "./routes/main.js";
 import { projectsRouter } from "./routes/projects.js";
 import { DiagramRenderer } from "./services/diagram.js";
@@ -140,6 +141,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(communicationsRouter(deps));
   app.use(rulesRouter(deps));
   app.use(diagramsRouter(deps));
+  app.use(searchRouter(deps));
   app.use(adminRouter(deps));
 
   app.use((_req, _res, next) => next(new HttpError(404, "This page does not exist.")));
