@@ -12,6 +12,14 @@ export interface CommunicationInput {
   description: string;
 }
 
+const communicationData = (i: CommunicationInput) => ({
+  sourceId: i.sourceId,
+  destinationId: i.destinationId,
+  protocol: i.protocol,
+  port: i.port,
+  description: i.description,
+});
+
 export function getCommunication(db: Database, id: number): Promise<(CommunicationRow & { projectId: number }) | null> {
   return db.run(async (c) => {
     const row = await c.communication.findUnique({
@@ -79,7 +87,7 @@ async function checkEnds(
 export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {
   return db.transaction(async (tx) => {
     await checkEnds(tx, projectId, input);
-    const row = await tx.communication.create({ data: input, select: { id: true } });
+    const row = await tx.communication.create({ data: communicationData(input), select: { id: true } });
     return row.id;
   });
 }
@@ -92,7 +100,7 @@ export async function updateCommunication(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await checkEnds(tx, projectId, input);
-    await tx.communication.update({ where: { id }, data: input });
+    await tx.communication.update({ where: { id }, data: communicationData(input) });
   });
 }
 

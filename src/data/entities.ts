@@ -102,32 +102,99 @@ export interface EntityPage {
   outgoing: CommunicationRow[];
 }
 
-const commOrder = [{ protocol: "asc" as const }, { port: "asc" as const }, { id: "asc" as const }];
+// Pages load flat rows and join them here: Prisma fetches nested relations
+// with `IN (…)` lists that it splits every few hundred ids, which would make
+// the number of statements grow with the data.
 
-/** The entity page (SPEC §3.3): three queries whatever the entity holds. */
+interface FlatCommunication {
+  id: number;
+  sourceId: number;
+  destinationId: number;
+  protocol: string;
+  port: number;
+  description: string;
+}
+
+interface FlatInterface {
+  id: number;
+  name: string;
+  address: string;
+  netmask: string;
+  entityId: number;
+}
+
+const flatCommunication = {
+  id: true,
+  sourceId: true,
+  destinationId: true,
+  protocol: true,
+  port: true,
+  description: true,
+} as const;
+const flatInterface = { id: true, name: true, address: true, netmask: true, entityId: true } as const;
+
+function joinCommunications(
+  rows: FlatCommunication[],
+  interfaces: FlatInterface[],
+  entities: { id: number; name: string }[],
+): CommunicationRow[] {
+  const ifaces = new Map(interfaces.map((i) => [i.id, i]));
+  const names = new Map(entities.map((e) => [e.id, e.name]));
+  const end = (interfaceId: number): CommunicationEnd => {
+    const i = ifaces.get(interfaceId);
+    if (!i) throw new Error(`interface ${interfaceId} missing from the page query`);
+    return {
+      entity: { id: i.entityId, name: names.get(i.entityId) ?? "" },
+      interface: { id: i.id, name: i.name, address: i.address, netmask: i.netmask },
+    };
+  };
+  return rows.map((c) => ({
+    id: c.id,
+    protocol: c.protocol as Protocol,
+    port: c.port,
+    description: c.description,
+    source: end(c.sourceId),
+    destination: end(c.destinationId),
+  }));
+}
+
+const PROTOCOL_ORDER: Record<string, number> = { TCP: 0, UDP: 1, ICMP: 2 };
+const compareText = (a: string, b: string) => a.localeCompare(b);
+
+function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
+  return (PROTOCOL_ORDER[a.protocol] ?? 9) - (PROTOCOL_ORDER[b.protocol] ?? 9) || a.port - b.port || a.id - b.id;
+}
+
+/** The entity page (SPEC §3.3): six queries whatever the entity holds. */
 export async function getEntityPage(db: Database, id: number): Promise<EntityPage | null> {
   return db.run(async (c) => {
-    const entity = await c.entity.findUnique({
-      where: { id },
-      select: {
-        ...entitySelect,
-        interfaces: {
-          select: { id: true, name: true, description: true, address: true, netmask: true },
-          orderBy: [{ name: "asc" }, { id: "asc" }],
-        },
-      },
-    });
+    const entity = await c.entity.findUnique({ where: { id }, select: entitySelect });
     if (!entity) return null;
-    const [incoming, outgoing] = await Promise.all([
-      c.communication.findMany({ where: { destination: { entityId: id } }, select: communicationSelect, orderBy: commOrder }),
-      c.communication.findMany({ where: { source: { entityId: id } }, select: communicationSelect, orderBy: commOrder }),
+    // Interfaces and entities at the other end of this entity's communications.
+    const otherEnds = {
+      OR: [
+        { outgoing: { some: { destination: { entityId: id } } } },
+        { incoming: { some: { source: { entityId: id } } } },
+      ],
+    };
+    const [interfaces, incoming, outgoing, others, otherEntities] = await Promise.all([
+      c.interface.findMany({
+        where: { entityId: id },
+        select: { id: true, name: true, description: true, address: true, netmask: true, entityId: true },
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+      }),
+      c.communication.findMany({ where: { destination: { entityId: id } }, select: flatCommunication }),
+      c.communication.findMany({ where: { source: { entityId: id } }, select: flatCommunication }),
+      c.interface.findMany({ where: otherEnds, select: flatInterface }),
+      c.entity.findMany({ where: { interfaces: { some: otherEnds } }, select: { id: true, name: true } }),
     ]);
-    const { interfaces, ...rest } = entity;
+    const allInterfaces = [...interfaces, ...others];
+    const allEntities = [{ id: entity.id, name: entity.name }, ...otherEntities];
     return {
-      entity: rest,
-      interfaces,
-      incoming: incoming.map(toCommunicationRow),
-      outgoing: outgoing.map(toCommunicationRow),
+      entity,
+      interfaces: interfaces.map(({ entityId: _, ...i }) => i),
+      incoming: joinCommunications(incoming, allInterfaces, allEntities).sort(byProtocolPort),
+      outgoing: joinCommunications(outgoing, allInterfaces, allEntities).sort(byProtocolPort),
     };
   });
 }
@@ -139,35 +206,36 @@ export interface ProjectPage {
   entityIds: number[];
 }
 
-/** The project page (SPEC §3.2): two queries whatever the project holds. */
+/** The project page (SPEC §3.2): four queries whatever the project holds. */
 export async function getProjectPage(db: Database, projectId: number): Promise<ProjectPage> {
-  const [entities, communications] = await db.run((c) =>
+  const [entities, locations, interfaces, communications] = await db.run((c) =>
     Promise.all([
-      c.entity.findMany({
-        where: { projectId },
-        select: { id: true, name: true, description: true, location: { select: { id: true, name: true } } },
-        orderBy: [{ location: { name: "asc" } }, { name: "asc" }],
-      }),
-      c.communication.findMany({
-        where: { source: { entity: { projectId } } },
-        select: communicationSelect,
-        orderBy: [{ source: { entity: { name: "asc" } } }, { destination: { entity: { name: "asc" } } }, ...commOrder],
-      }),
+      c.entity.findMany({ where: { projectId }, select: { id: true, name: true, description: true, locationId: true } }),
+      c.location.findMany({ where: { entities: { some: { projectId } } }, select: { id: true, name: true } }),
+      c.interface.findMany({ where: { entity: { projectId } }, select: flatInterface }),
+      c.communication.findMany({ where: { source: { entity: { projectId } } }, select: flatCommunication }),
     ]),
   );
-  const blocks = new Map<number, ProjectPage["locations"][number]>();
-  for (const e of entities) {
-    let block = blocks.get(e.location.id);
-    if (!block) {
-      block = { id: e.location.id, name: e.location.name, entities: [] };
-      blocks.set(e.location.id, block);
-    }
-    block.entities.push({ id: e.id, name: e.name, description: e.description });
-  }
+  const blocks = locations
+    .sort((a, b) => compareText(a.name, b.name) || a.id - b.id)
+    .map((l) => ({
+      id: l.id,
+      name: l.name,
+      entities: entities
+        .filter((e) => e.locationId === l.id)
+        .sort((a, b) => compareText(a.name, b.name) || a.id - b.id)
+        .map(({ id, name, description }) => ({ id, name, description })),
+    }));
+  const rows = joinCommunications(communications, interfaces, entities).sort(
+    (a, b) =>
+      compareText(a.source.entity.name, b.source.entity.name) ||
+      compareText(a.destination.entity.name, b.destination.entity.name) ||
+      byProtocolPort(a, b),
+  );
   return {
-    locations: [...blocks.values()],
-    communications: communications.map(toCommunicationRow),
-    entityIds: entities.map((e) => e.id),
+    locations: blocks,
+    communications: rows,
+    entityIds: entities.map((e) => e.id).sort((a, b) => a - b),
   };
 }
 
@@ -182,8 +250,15 @@ export function listEntities(db: Database, where: { projectId?: number } = {}): 
   );
 }
 
+const entityData = (i: EntityInput) => ({
+  name: i.name,
+  description: i.description,
+  projectId: i.projectId,
+  locationId: i.locationId,
+});
+
 export function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
-  return db.run((c) => c.entity.create({ data: input, select: entitySelect }));
+  return db.run((c) => c.entity.create({ data: entityData(input), select: entitySelect }));
 }
 
 export class EntityMoveError extends Error {}
@@ -201,7 +276,7 @@ export async function updateEntity(db: Database, id: number, input: EntityInput)
       });
       if (involved > 0) throw new EntityMoveError();
     }
-    return tx.entity.update({ where: { id }, data: input, select: entitySelect });
+    return tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
   });
 }
 

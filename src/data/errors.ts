@@ -12,10 +12,22 @@ export function uniqueViolationFields(error: unknown): string[] | null {
   const meta = e.meta ?? {};
   if (Array.isArray(meta.target)) return meta.target.map(String);
   if (typeof meta.target === "string") return [meta.target];
-  const adapter = meta.driverAdapterError as { cause?: { constraint?: { fields?: string[]; index?: string } } } | undefined;
-  const fields = adapter?.cause?.constraint?.fields;
-  if (Array.isArray(fields)) return fields.map((f) => f.replace(/^"|"$/g, ""));
+  const adapter = meta.driverAdapterError as
+    | { cause?: { constraint?: { fields?: string[]; index?: string }; table?: string } }
+    | undefined;
+  const constraint = adapter?.cause?.constraint;
+  if (Array.isArray(constraint?.fields)) return constraint.fields.map((f) => f.replace(/^"|"$/g, ""));
+  // PostgreSQL names only the index; Prisma names unique indexes
+  // `<Table>_<field>_<field>_key`, and our field names have no underscore.
+  if (typeof constraint?.index === "string") return fieldsOfIndex(constraint.index, adapter?.cause?.table);
   return [];
+}
+
+function fieldsOfIndex(index: string, table: string | undefined): string[] {
+  const name = index.replace(/^"|"$/g, "");
+  const prefix = table ? `${table}_` : "";
+  if (!name.startsWith(prefix) || !name.endsWith("_key")) return [];
+  return name.slice(prefix.length, -"_key".length).split("_").filter(Boolean);
 }
 
 export function isUniqueViolation(error: unknown): boolean {

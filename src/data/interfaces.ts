@@ -33,8 +33,16 @@ export function getInterface(db: Database, id: number): Promise<InterfaceDetail 
   return db.run((c) => c.interface.findUnique({ where: { id }, select }));
 }
 
+const interfaceData = (i: InterfaceInput) => ({
+  name: i.name,
+  description: i.description,
+  entityId: i.entityId,
+  address: i.address,
+  netmask: i.netmask,
+});
+
 export function createInterface(db: Database, input: InterfaceInput): Promise<InterfaceDetail> {
-  return db.run((c) => c.interface.create({ data: input, select }));
+  return db.run((c) => c.interface.create({ data: interfaceData(input), select }));
 }
 
 export class InterfaceMoveError extends Error {}
@@ -47,7 +55,7 @@ export async function updateInterface(db: Database, id: number, input: Interface
       const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
       if (target?.projectId !== current.entity.projectId) throw new InterfaceMoveError();
     }
-    return tx.interface.update({ where: { id }, data: input, select });
+    return tx.interface.update({ where: { id }, data: interfaceData(input), select });
   });
 }
 

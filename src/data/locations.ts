@@ -25,11 +25,11 @@ export function getLocation(db: Database, id: number): Promise<LocationRow | nul
 }
 
 export function createLocation(db: Database, input: LocationInput): Promise<LocationRow> {
-  return db.run((c) => c.location.create({ data: input, select }));
+  return db.run((c) => c.location.create({ data: { name: input.name, description: input.description }, select }));
 }
 
 export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow> {
-  return db.run((c) => c.location.update({ where: { id }, data: input, select }));
+  return db.run((c) => c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }));
 }
 
 export async function locationDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {

@@ -30,11 +30,11 @@ export function getProjectByName(db: Database, name: string): Promise<ProjectRow
 }
 
 export async function createProject(db: Database, input: ProjectInput): Promise<ProjectRow> {
-  return db.run((c) => c.project.create({ data: input, select }));
+  return db.run((c) => c.project.create({ data: { name: input.name, description: input.description }, select }));
 }
 
 export async function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow> {
-  return db.run((c) => c.project.update({ where: { id }, data: input, select }));
+  return db.run((c) => c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }));
 }
 
 /** Everything the deletion of a project takes along, as a nested list. */

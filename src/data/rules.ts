@@ -30,7 +30,8 @@ export interface RulesBatchEntity {
 
 /**
  * Every entity of a project (or of one of its locations) with its incoming
- * flows: two queries, whatever the size of the project.
+ * flows: five flat queries, whatever the size of the project (nested
+ * relations would be fetched in `IN (…)` chunks that grow with the data).
  */
 export async function loadProjectRules(
   db: Database,
@@ -38,42 +39,45 @@ export async function loadProjectRules(
   locationId?: number,
 ): Promise<RulesBatchEntity[]> {
   const where = { projectId, ...(locationId === undefined ? {} : { locationId }) };
-  const [entities, flows] = await db.run((c) =>
+  const [project, entities, locations, interfaces, flows] = await db.run((c) =>
     Promise.all([
-      c.entity.findMany({
-        where,
-        select: { id: true, name: true, project: { select: { name: true } }, location: { select: { name: true } } },
-        orderBy: { id: "asc" },
+      c.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } }),
+      c.entity.findMany({ where, select: { id: true, name: true, locationId: true }, orderBy: { id: "asc" } }),
+      c.location.findMany({ where: { entities: { some: where } }, select: { id: true, name: true } }),
+      // Both ends of a communication are in the same project.
+      c.interface.findMany({
+        where: { entity: { projectId } },
+        select: { id: true, address: true, netmask: true, entityId: true },
       }),
       c.communication.findMany({
         where: { destination: { entity: where } },
-        select: {
-          protocol: true,
-          port: true,
-          description: true,
-          source: { select: { address: true, netmask: true } },
-          destination: { select: { address: true, netmask: true, entityId: true } },
-        },
+        select: { protocol: true, port: true, description: true, sourceId: true, destinationId: true },
       }),
     ]),
   );
+  const ifaces = new Map(interfaces.map((i) => [i.id, i]));
+  const locationName = new Map(locations.map((l) => [l.id, l.name]));
   const byEntity = new Map<number, IncomingFlow[]>();
   for (const f of flows) {
-    const list = byEntity.get(f.destination.entityId) ?? [];
+    const source = ifaces.get(f.sourceId);
+    const destination = ifaces.get(f.destinationId);
+    if (!source || !destination) continue;
+    const owner = destination.entityId;
+    const list = byEntity.get(owner) ?? [];
     list.push({
       protocol: f.protocol as Protocol,
       port: f.port,
       description: f.description,
-      source: { address: f.source.address, netmask: f.source.netmask },
-      destination: { address: f.destination.address, netmask: f.destination.netmask },
+      source: { address: source.address, netmask: source.netmask },
+      destination: { address: destination.address, netmask: destination.netmask },
     });
-    byEntity.set(f.destination.entityId, list);
+    byEntity.set(owner, list);
   }
   return entities.map((e) => ({
     id: e.id,
     name: e.name,
     input: {
-      entity: { name: e.name, project: e.project.name, location: e.location.name },
+      entity: { name: e.name, project: project.name, location: locationName.get(e.locationId) ?? "" },
       incoming: byEntity.get(e.id) ?? [],
     },
   }));

@@ -1,6 +1,7 @@
 // express-session store kept in the database (SPEC §4), so several app
 // processes share sessions. Each row also records the user id, so a password
-// change or a deactivation can end that user's sessions.
+// change or a deactivation can end that user's sessions. There is no `touch`:
+// a session lives 14 days from its last change, and a page view costs no write.
 import session from "express-session";
 import type { Database } from "./engine.js";
 
@@ -40,12 +41,6 @@ export class DatabaseSessionStore extends session.Store {
       .run((c) =>
         c.session.upsert({ where: { sid }, create: { sid, data, expiresAt, userId }, update: { data, expiresAt, userId } }),
       )
-      .then(() => cb?.(), (err) => cb?.(err));
-  }
-
-  override touch(sid: string, sess: session.SessionData, cb?: Callback): void {
-    this.db
-      .run((c) => c.session.updateMany({ where: { sid }, data: { expiresAt: expiryOf(sess) } }))
       .then(() => cb?.(), (err) => cb?.(err));
   }
 

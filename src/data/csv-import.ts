@@ -1,0 +1,207 @@
+// Applies a CSV import (src/domain/csv-import.ts) in ONE transaction: the
+// project's current state is read, the plan is made and written inside the
+// same transaction, so nothing can change in between, and any problem (a bad
+// line, a clash with a concurrent writer) leaves the database untouched.
+//
+// A project named on the command line that does not exist is created with the
+// import (someone moving off a spreadsheet starts with no project); the web
+// page always imports into the project it belongs to.
+import type { Protocol } from "../domain/constants.js";
+import {
+  type CsvImportOptions,
+  type CsvImportState,
+  type CsvRow,
+  type InterfaceKey,
+  type LineError,
+  planCsvImport,
+  sortLineErrors,
+} from "../domain/csv-import.js";
+import type { Database, Tx } from "./engine.js";
+import { uniqueViolationFields } from "./errors.js";
+
+const CHUNK = 1000;
+
+export interface CsvImportSummary {
+  projectId: number;
+  projectCreated: boolean;
+  locations: number;
+  entities: number;
+  interfaces: number;
+  communications: number;
+  /** Rows whose communication was recorded already. */
+  alreadyRecorded: number;
+}
+
+export type CsvImportResult = { ok: true; summary: CsvImportSummary } | { ok: false; errors: LineError[] };
+
+export interface CsvImportTarget {
+  /** The project: by id (the web page) or by name, created when missing (the CLI). */
+  project: { id: number } | { name: string };
+  rows: readonly CsvRow[];
+  /** Problems already found in the rows' fields: the rows are still planned, to report everything, but nothing is written. */
+  errors?: readonly LineError[];
+  options: CsvImportOptions;
+}
+
+/** Thrown inside the transaction to roll it back. */
+class Refused extends Error {
+  constructor(readonly errors: LineError[]) {
+    super("refused");
+  }
+}
+
+async function loadState(tx: Tx, projectId: number | null): Promise<CsvImportState & { ids: StateIds }> {
+  const locations = await tx.location.findMany({ select: { id: true, name: true } });
+  const ids: StateIds = {
+    locations: new Map(locations.map((l) => [l.name, l.id])),
+    entities: new Map(),
+    interfaces: new Map(),
+  };
+  if (projectId === null) return { entities: [], communications: [], locations: locations.map((l) => l.name), ids };
+  const entities = await tx.entity.findMany({
+    where: { projectId },
+    select: {
+      id: true,
+      name: true,
+      location: { select: { name: true } },
+      interfaces: { select: { id: true, name: true, address: true, netmask: true } },
+    },
+  });
+  const endpoint = { select: { address: true, netmask: true, entity: { select: { name: true } } } } as const;
+  const communications = await tx.communication.findMany({
+    where: { source: { entity: { projectId } } },
+    select: { protocol: true, port: true, source: endpoint, destination: endpoint },
+  });
+  for (const e of entities) {
+    ids.entities.set(e.name, e.id);
+    for (const i of e.interfaces) ids.interfaces.set(key({ entity: e.name, address: i.address, netmask: i.netmask }), i.id);
+  }
+  const toKey = (end: (typeof communications)[number]["source"]): InterfaceKey => ({
+    entity: end.entity.name,
+    address: end.address,
+    netmask: end.netmask,
+  });
+  return {
+    entities: entities.map((e) => ({
+      name: e.name,
+      location: e.location.name,
+      interfaces: e.interfaces.map((i) => ({ name: i.name, address: i.address, netmask: i.netmask })),
+    })),
+    communications: communications.map((c) => ({
+      source: toKey(c.source),
+      destination: toKey(c.destination),
+      protocol: c.protocol as Protocol,
+      port: c.port,
+    })),
+    locations: locations.map((l) => l.name),
+    ids,
+  };
+}
+
+interface StateIds {
+  locations: Map<string, number>;
+  entities: Map<string, number>;
+  interfaces: Map<string, number>;
+}
+
+const key = (k: InterfaceKey) => JSON.stringify([k.entity, k.address, k.netmask]);
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Plans and writes a CSV import in one transaction; on any problem nothing is written. */
+export async function importCsvRows(db: Database, target: CsvImportTarget): Promise<CsvImportResult> {
+  try {
+    const summary = await db.transaction(async (tx) => {
+      let projectId: number | null;
+      if ("id" in target.project) {
+        projectId = target.project.id;
+      } else {
+        const found = await tx.project.findUnique({ where: { name: target.project.name }, select: { id: true } });
+        projectId = found?.id ?? null;
+      }
+      const state = await loadState(tx, projectId);
+      const planned = planCsvImport(target.rows, state, target.options);
+      const errors = [...(target.errors ?? []), ...(planned.ok ? [] : planned.errors)];
+      if (errors.length > 0 || !planned.ok) throw new Refused(sortLineErrors(errors));
+      const { plan } = planned;
+
+      let projectCreated = false;
+      if (projectId === null) {
+        const name = "name" in target.project ? target.project.name : "";
+        projectId = (await tx.project.create({ data: { name }, select: { id: true } })).id;
+        projectCreated = true;
+      }
+      const { ids } = state;
+      if (plan.newLocations.length > 0) {
+        const rows = await tx.location.createManyAndReturn({
+          data: plan.newLocations.map((name) => ({ name })),
+          select: { id: true, name: true },
+        });
+        for (const r of rows) ids.locations.set(r.name, r.id);
+      }
+      const pid = projectId;
+      for (const part of chunks(plan.newEntities)) {
+        const rows = await tx.entity.createManyAndReturn({
+          data: part.map((e) => ({ name: e.name, projectId: pid, locationId: lookup(ids.locations, e.location) })),
+          select: { id: true, name: true },
+        });
+        for (const r of rows) ids.entities.set(r.name, r.id);
+      }
+      const entityNames = new Map([...ids.entities].map(([name, id]) => [id, name]));
+      for (const part of chunks(plan.newInterfaces)) {
+        const rows = await tx.interface.createManyAndReturn({
+          data: part.map((i) => ({
+            name: i.name,
+            address: i.address,
+            netmask: i.netmask,
+            entityId: lookup(ids.entities, i.entity),
+          })),
+          select: { id: true, entityId: true, address: true, netmask: true },
+        });
+        for (const r of rows) {
+          const entity = entityNames.get(r.entityId) ?? "";
+          ids.interfaces.set(key({ entity, address: r.address, netmask: r.netmask }), r.id);
+        }
+      }
+      for (const part of chunks(plan.communications)) {
+        await tx.communication.createMany({
+          data: part.map((c) => ({
+            sourceId: lookup(ids.interfaces, key(c.source)),
+            destinationId: lookup(ids.interfaces, key(c.destination)),
+            protocol: c.protocol,
+            port: c.port,
+            description: c.description,
+          })),
+        });
+      }
+      return {
+        projectId,
+        projectCreated,
+        locations: plan.newLocations.length,
+        entities: plan.newEntities.length,
+        interfaces: plan.newInterfaces.length,
+        communications: plan.communications.length,
+        alreadyRecorded: plan.alreadyRecorded.length,
+      };
+    });
+    return { ok: true, summary };
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, errors: error.errors };
+    const fields = uniqueViolationFields(error);
+    if (fields === null) throw error;
+    return {
+      ok: false,
+      errors: [{ line: 1, message: "the project changed while importing (another user added the same data); nothing was imported, try again" }],
+    };
+  }
+}
+
+function lookup(map: ReadonlyMap<string, number>, name: string): number {
+  const id = map.get(name);
+  if (id === undefined) throw new Error(`CSV import: ${name} was not written`);
+  return id;
+}
