@@ -42,7 +42,7 @@ describe.skipIf(!datasetAvailable)("query counts", () => {
       [`/projects/${small.project.id}`, `/projects/${large.id}`],
       [`/entities/${small.b.id}`, `/entities/${largeEntity.id}`],
       [`/projects/${small.project.id}/iptables.zip`, `/projects/${large.id}/iptables.zip`],
-      [`/projects/${small.project.id}/diagram.svg`, `/projects/${large.id}/diagram.svg`],
+      [`/projects/${small.project.id}/colours.css`, `/projects/${large.id}/colours.css`],
       ["/", "/"],
     ];
     for (const [a, b] of pages) {
