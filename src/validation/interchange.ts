@@ -57,7 +57,10 @@ const strict = <T extends z.ZodRawShape>(shape: T) =>
   });
 
 const list = <T extends z.ZodType>(item: T, field: string) =>
-  z.array(item, { error: `${field} must be a list` }).optional().default([]);
+  z
+    .array(item, { error: `${field} must be a list` })
+    .optional()
+    .default([]);
 
 const interfaceSchema = strict({
   name: str("name")
@@ -100,7 +103,7 @@ const communicationSchema = strict({
     ctx.addIssue({
       code: "custom",
       path: ["port"],
-      message: `${c.protocol} ${range.label} must be between ${range.min} and ${range.max}`,
+      message: `${c.protocol === "ICMP" ? range.label : `${c.protocol} ${range.label}`} must be between ${range.min} and ${range.max}`,
     });
   }
 });
@@ -195,14 +198,19 @@ export function checkInterchangeReferences(doc: InterchangeDocument): {
       entity.interfaces.forEach((iface, i) => {
         const ia = `${ea}.interfaces[${i}]`;
         interfaceNames.check(iface.name, `${ia}.name`, JSON.stringify(iface.name));
-        interfaceAddresses.check(`${iface.address}/${iface.netmask}`, `${ia}.address`, `${iface.address}/${iface.netmask}`);
+        interfaceAddresses.check(
+          `${iface.address}/${iface.netmask}`,
+          `${ia}.address`,
+          `${iface.address}/${iface.netmask}`,
+        );
         names.add(iface.name);
       });
     });
 
     const flows = new Uniques(
       problems,
-      (_shown, first) => `a communication with the same source, destination, protocol and port already exists at ${first}`,
+      (_shown, first) =>
+        `a communication with the same source, destination, protocol and port already exists at ${first}`,
     );
     project.communications.forEach((c, k) => {
       const ca = `${at}.communications[${k}]`;
@@ -232,14 +240,23 @@ export function checkInterchangeReferences(doc: InterchangeDocument): {
         });
         return;
       }
-      const key = JSON.stringify([c.source.entity, c.source.interface, c.destination.entity, c.destination.interface, c.protocol, c.port]);
+      const key = JSON.stringify([
+        c.source.entity,
+        c.source.interface,
+        c.destination.entity,
+        c.destination.interface,
+        c.protocol,
+        c.port,
+      ]);
       flows.check(key, ca);
     });
   });
   return { problems, undeclaredLocations };
 }
 
-export type ParseResult = { ok: true; doc: InterchangeDocument; undeclaredLocations: Map<string, string> } | { ok: false; problems: Problem[] };
+export type ParseResult =
+  | { ok: true; doc: InterchangeDocument; undeclaredLocations: Map<string, string> }
+  | { ok: false; problems: Problem[] };
 
 /** Validates a parsed JSON value as an interchange document, structure first, then the references between items. */
 export function parseInterchange(value: unknown): ParseResult {
