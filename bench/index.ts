@@ -1,0 +1,8 @@
+// `npm run bench`: every benchmark, one after the other (never timed tests).
+const only = process.argv[2];
+const benches = ["zip", "diagram", "load"];
+for (const name of benches) {
+  if (only && only !== name) continue;
+  console.log(`\n=== ${name} ===`);
+  await import(`./${name}.js`);
+}
