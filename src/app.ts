@@ -16,6 +16,7 @@ import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
 import { diagramsRouter } from "./routes/diagrams.js";
 import { entitiesRouter } from "./routes/entities.js";
+import { importsRouter } from "./routes/imports.js";
 import { interfacesRouter } from "./routes/interfaces.js";
 import { locationsRouter } from "./routes/locations.js";
 import { rulesRouter } from "./routes/rules.js";
@@ -143,6 +144,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(diagramsRouter(deps));
   app.use(searchRouter(deps));
   app.use(adminRouter(deps));
+  app.use(importsRouter(deps));
 
   app.use((_req, _res, next) => next(new HttpError(404, "This page does not exist.")));
   app.use(errorHandler(deps));
