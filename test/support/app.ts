@@ -76,7 +76,8 @@ export async function createTestContext(options: Partial<AppOptions> & { config?
   await migrateDatabase(url);
   const db = await openDatabase(url);
   const config = testConfig({ DATABASE_URL: url, dataDir: dir, ...options.config });
-  const app = createApp({ config, db, logger: createLogger("silent"), ...options });
+  // options.config holds only the overrides: the merged config must win over it.
+  const app = createApp({ logger: createLogger("silent"), ...options, config, db });
 
   const context: TestContext = {
     app,
