@@ -1,7 +1,9 @@
 // Search (SPEC §3.6): projects and entities whose name or description
-// contains the text, ignoring case. PostgreSQL compares with ILIKE (any
-// letter); SQLite's LIKE ignores case for ASCII letters only.
-import type { Database } from "./engine.js";
+// contains the text, ignoring case. The text is matched literally (`%` and
+// `_` are not wildcards), so the filter is a substring test in SQL rather than
+// Prisma's `contains` (a LIKE pattern). PostgreSQL's lower() folds every
+// letter; SQLite's folds ASCII letters only.
+import type { Client, Database } from "./engine.js";
 
 export interface SearchHit {
   type: "project" | "entity";
@@ -15,13 +17,16 @@ export interface SearchHit {
 export async function search(db: Database, text: string, limit: number): Promise<SearchHit[]> {
   const q = text.trim();
   if (q === "") return [];
-  const match = db.engine === "postgresql" ? { contains: q, mode: "insensitive" as const } : { contains: q };
-  const where = { OR: [{ name: match }, { description: match }] };
-  const [projects, entities] = await db.run((c) =>
-    Promise.all([
-      c.project.findMany({ where, orderBy: { name: "asc" }, take: limit, select: { id: true, name: true, description: true } }),
+  const [projects, entities] = await db.run(async (c) => {
+    const [projectIds, entityIds] = await Promise.all([
+      matchingIds(c, db.engine, "Project", q, limit),
+      matchingIds(c, db.engine, "Entity", q, limit),
+    ]);
+    const where = (ids: number[]) => ({ id: { in: ids } });
+    return Promise.all([
+      c.project.findMany({ where: where(projectIds), orderBy: { name: "asc" }, take: limit, select: { id: true, name: true, description: true } }),
       c.entity.findMany({
-        where,
+        where: where(entityIds),
         orderBy: [{ name: "asc" }, { id: "asc" }],
         take: limit,
         select: {
@@ -32,8 +37,8 @@ export async function search(db: Database, text: string, limit: number): Promise
           location: { select: { name: true } },
         },
       }),
-    ]),
-  );
+    ]);
+  });
   const hits: SearchHit[] = [
     ...projects.map((p) => ({ type: "project" as const, name: p.name, url: `/projects/${p.id}`, context: "", description: p.description })),
     ...entities.map((e) => ({
@@ -49,4 +54,31 @@ export async function search(db: Database, text: string, limit: number): Promise
   const rank = (h: SearchHit) => (h.name.toLowerCase().startsWith(lower) ? 0 : h.name.toLowerCase().includes(lower) ? 1 : 2);
   hits.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
   return hits.slice(0, limit);
+}
+
+/** Ids of rows of `table` whose name or description contains `q`, ignoring case; names starting with it first. */
+async function matchingIds(
+  c: Client,
+  engine: Database["engine"],
+  table: "Project" | "Entity",
+  q: string,
+  limit: number,
+): Promise<number[]> {
+  const rows =
+    engine === "postgresql"
+      ? await c.$queryRawUnsafe<{ id: number }[]>(
+          `SELECT id FROM "${table}" WHERE strpos(lower(name), lower($1)) > 0 OR strpos(lower(description), lower($1)) > 0
+           ORDER BY (strpos(lower(name), lower($1)) = 1) DESC, name, id LIMIT $2`,
+          q,
+          limit,
+        )
+      : await c.$queryRawUnsafe<{ id: number }[]>(
+          `SELECT id FROM "${table}" WHERE instr(lower(name), lower(?)) > 0 OR instr(lower(description), lower(?)) > 0
+           ORDER BY (instr(lower(name), lower(?)) = 1) DESC, name, id LIMIT ?`,
+          q,
+          q,
+          q,
+          limit,
+        );
+  return rows.map((r) => Number(r.id));
 }
