@@ -101,7 +101,7 @@ export function importsRouter(deps: AppDeps): Router {
       "success",
       `Imported ${plural(s.communications, "communication")}` +
         `${created.length ? `, adding ${created.join(", ")}` : ""}` +
-        `${s.alreadyRecorded ? `; ${plural(s.alreadyRecorded, "row")} already recorded were skipped` : ""}.`,
+        `${s.alreadyRecorded ? `; ${plural(s.alreadyRecorded, "row")} already recorded ${s.alreadyRecorded === 1 ? "was" : "were"} skipped` : ""}.`,
     );
     res.redirect(303, `/projects/${project.id}`);
   });
