@@ -167,8 +167,14 @@ function errorHandler({ logger }: AppDeps): ErrorRequestHandler {
     if (err instanceof HttpError) {
       status = err.status;
       message = err.message;
-    } else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500 && err.expose) {
-      // body-parser and friends: a bad or oversized request from the client.
+    } else if (
+      typeof err?.status === "number" &&
+      err.status >= 400 &&
+      err.status < 500 &&
+      (err.expose || err instanceof URIError)
+    ) {
+      // body-parser and friends: a bad or oversized request from the client. The
+      // router marks a malformed %-escape in a URL parameter 400 without `expose`.
       status = err.status;
       message = err.status === 413 ? "The submitted data is too large." : "The request could not be read.";
     } else {
