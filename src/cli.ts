@@ -22,11 +22,15 @@ import {
   ProjectNotFoundError,
   serializeInterchange,
 } from "./data/interchange.js";
+import { getLocationByName } from "./data/locations.js";
+import { getProjectByName } from "./data/projects.js";
+import { loadProjectRules } from "./data/rules.js";
 import { ensureDefaultGroups, migrateDatabase } from "./data/setup.js";
 import { createUser, getUserByName, listGroups, listUsers, setPassword } from "./data/users.js";
 import type { LineError } from "./domain/csv-import.js";
 import { BackupError, backupDatabase, restoreDatabase } from "./services/backup.js";
 import { hashPassword } from "./services/passwords.js";
+import { writeRulesFiles } from "./services/rules-files.js";
 import { passwordForm, userForm } from "./validation/accounts.js";
 import { name as nameSchema } from "./validation/common.js";
 import { readCsvImport } from "./validation/csv-import.js";
@@ -617,6 +621,57 @@ Example:
   },
 };
 
+const iptablesCommand: Command = {
+  name: "iptables",
+  summary: "write the iptables-restore files of a project's entities",
+  usage: "conntrackt iptables --project NAME [--location NAME] --out DIR",
+  help: `Writes one iptables-restore file per entity of the project (or of its
+entities in one location) into DIR, created when missing: the same file names
+and bytes as the project's ZIP archive on the web (NAME-iptables.conf).
+Files of the same name in DIR are replaced; other files are left alone.
+
+Options:
+  --project NAME    the project (required)
+  --location NAME   only the project's entities in this location
+  --out DIR         the folder to write to (required)
+
+Examples:
+  conntrackt iptables --project Acme --out /srv/firewalls/acme
+  conntrackt iptables --project Acme --location "Main site" --out ./main-site`,
+  options: { ...help, project: { type: "string" }, location: { type: "string" }, out: { type: "string" } },
+  positionals: [0, 0],
+  async run({ io, values }) {
+    const projectName = values.project as string | undefined;
+    const locationName = values.location as string | undefined;
+    const out = values.out as string | undefined;
+    if (!projectName) throw usageError("--project NAME is required", "iptables");
+    if (!out) throw usageError("--out DIR is required", "iptables");
+    return withDatabase(io, async (db) => {
+      const project = await getProjectByName(db, projectName);
+      if (!project) throw new CliError(`no project named ${JSON.stringify(projectName)}`);
+      let locationId: number | undefined;
+      if (locationName !== undefined) {
+        const location = await getLocationByName(db, locationName);
+        if (!location) throw new CliError(`no location named ${JSON.stringify(locationName)}`);
+        locationId = location.id;
+      }
+      const entities = await loadProjectRules(db, project.id, locationId);
+      const bar = progressBar(io, "Writing rules");
+      let written: string[];
+      try {
+        written = writeRulesFiles(entities, out, (done, total) => bar.update(done, total));
+      } catch (error) {
+        bar.end();
+        throw new CliError(`cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      bar.end();
+      const where = locationName === undefined ? "" : ` in ${JSON.stringify(locationName)}`;
+      await say(io, `Wrote ${plural(written.length, "file")} for project ${JSON.stringify(projectName)}${where} to ${out}.`);
+      return 0;
+    });
+  },
+};
+
 function readLine(io: CliIo): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
@@ -643,11 +698,7 @@ const COMMANDS: Command[] = [
   exportCommand,
   importCommand,
   importCsvCommand,
-  // ── iptables ──────────────────────────────────────────────────────────────
-  // Reserved for `iptables --project NAME [--location NAME] --out DIR` (rules
-  // without a server), added by its own change: define an `iptables: Command`
-  // like the ones above and list it here.
-  // ─────────────────────────────────────────────────────────────────────────
+  iptablesCommand,
   backupCommand,
   restoreCommand,
 ];

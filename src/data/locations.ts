@@ -53,3 +53,7 @@ export async function deleteLocation(db: Database, id: number): Promise<void> {
     await tx.location.delete({ where: { id } });
   });
 }
+
+export function getLocationByName(db: Database, name: string): Promise<LocationRow | null> {
+  return db.run((c) => c.location.findUnique({ where: { name }, select }));
+}

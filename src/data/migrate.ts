@@ -119,8 +119,33 @@ async function withEngine<T>(
   }
 }
 
+/**
+ * Names of the migrations recorded as applied, read with a plain query, or
+ * null when the history table is missing. Lets a start-up or a CLI command
+ * with nothing to apply skip the schema engine, whose SQLite connector needs
+ * the file to itself and would time out while a server has it open.
+ */
+async function appliedMigrationNames(factory: SqlMigrationAwareDriverAdapterFactory): Promise<Set<string> | null> {
+  const adapter = await factory.connect();
+  try {
+    const result = await adapter.queryRaw({
+      sql: "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+      args: [],
+      argTypes: [],
+    });
+    return new Set(result.rows.map((row) => String(row[0])));
+  } catch {
+    return null;
+  } finally {
+    await adapter.dispose().catch(() => undefined);
+  }
+}
+
 /** Applies every pending migration; returns the names of those applied. */
 export async function applyMigrations(engine: Engine, factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  const applied = await appliedMigrationNames(factory);
+  const wanted = readMigrations(engine).migrationDirectories.map((d) => d.path);
+  if (applied && wanted.every((name) => applied.has(name))) return [];
   return withEngine(engine, factory, async (schemaEngine) => {
     const out = await schemaEngine.applyMigrations({ migrationsList: readMigrations(engine), filters: noFilter });
     return out.appliedMigrationNames;

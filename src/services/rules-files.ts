@@ -1,0 +1,24 @@
+// Writes the rules of many entities as files in a folder, with the same names
+// and bytes as the ZIP archive (SPEC §6, §9): `conntrackt iptables`.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { entityEntryNames } from "../domain/archive-names.js";
+import { generateEntityRules } from "../domain/iptables.js";
+import type { ArchiveEntity } from "./rules-archive.js";
+
+/** Writes one file per entity into `dir` (created if missing); returns the file names in entity order. */
+export function writeRulesFiles(entities: ArchiveEntity[], dir: string, progress: (done: number, total: number) => void = () => {}): string[] {
+  mkdirSync(dir, { recursive: true });
+  const names = entityEntryNames(entities);
+  const written: string[] = [];
+  entities.forEach((entity, index) => {
+    const name = names.get(entity.id) as string;
+    const target = path.join(dir, name);
+    const temporary = `${target}.${process.pid}.tmp`;
+    writeFileSync(temporary, generateEntityRules(entity.input), { mode: 0o644 });
+    renameSync(temporary, target);
+    written.push(name);
+    progress(index + 1, entities.length);
+  });
+  return written;
+}
