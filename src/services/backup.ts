@@ -238,7 +238,9 @@ export async function restoreDatabase(url: string, file: string, progress?: Back
   try {
     copyFileSync(backup, copy);
     const migrated = await migrateDatabase(`file:${copy}`);
-    await migrateDatabase(`file:${live}`);
+    // A running server has migrated already; the schema engine's writes would
+    // only compete with the server's for the lock.
+    if (!isUpToDate(live)) await migrateDatabase(`file:${live}`);
 
     const db = new BetterSqlite3(live, { fileMustExist: true, timeout: 30_000 });
     try {
@@ -309,6 +311,27 @@ export async function restoreDatabase(url: string, file: string, progress?: Back
     throw new BackupError(`restore failed, nothing was restored: ${(error as Error).message}`);
   } finally {
     removeSqliteFiles(copy);
+  }
+}
+
+/** True when every migration this version knows is applied to the database file. */
+function isUpToDate(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const db = new BetterSqlite3(file, { fileMustExist: true, timeout: 10_000 });
+  try {
+    if (!existsTable(db, "main", "_prisma_migrations")) return false;
+    const applied = new Set(
+      (
+        db
+          .prepare(
+            "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+          )
+          .all() as { migration_name: string }[]
+      ).map((r) => r.migration_name),
+    );
+    return readMigrations("sqlite").migrationDirectories.every((d) => applied.has(d.path));
+  } finally {
+    db.close();
   }
 }
 
