@@ -10,24 +10,26 @@ import type { DiagramInput } from "./types.js";
  * are ordered by id whatever the input order, so the same data gives the same
  * text (and the same rendering cache key).
  *
- * Throws when an id is not a non-negative safe integer or a communication names an entity
- * that is not in `input.entities`: both mean the caller loaded the wrong data.
+ * Throws when an id is not a non-negative safe integer, an entity appears
+ * twice or a communication names an entity that is not in `input.entities`:
+ * all mean the caller loaded the wrong data.
  */
 export function buildProjectDot(input: DiagramInput): string {
   const entities = [...input.entities].sort((a, b) => a.id - b.id);
   const colours = entityColours(entities.map((entity) => entity.id));
 
   const locations = new Map<number, { name: string; entities: typeof entities }>();
-  for (const entity of entities) {
+  entities.forEach((entity, i) => {
     checkId("entity", entity.id);
     checkId("location", entity.location.id);
+    if (entities[i - 1]?.id === entity.id) throw new Error(`entity ${entity.id} appears twice`);
     let location = locations.get(entity.location.id);
     if (!location) {
       location = { name: entity.location.name, entities: [] };
       locations.set(entity.location.id, location);
     }
     location.entities.push(entity);
-  }
+  });
 
   const lines = [
     "digraph conntrackt {",

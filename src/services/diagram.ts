@@ -33,8 +33,20 @@ export interface DiagramRendererOptions {
    * the DOT and so is tried afresh; reloading the page is not.
    */
   timeoutMemoryMs?: number;
+  /**
+   * How long a render may wait while every worker is busy before it answers
+   * `error` (not remembered, unlike a timeout). Default twice `timeoutMs`, so
+   * a render answers within about three time limits even when many wait.
+   */
+  maxWaitMs?: number;
   /** Distinct DOT texts that may wait for a worker; past it `render` answers `error` at once. Default 64. */
   maxQueue?: number;
+  /**
+   * Receives what Graphviz prints while it works (warnings such as
+   * `triangulation failed`), one line of at most 4 KiB at a time. Without it
+   * the text is dropped, so it never mixes with the server's own log output.
+   */
+  onGraphvizOutput?: (text: string) => void;
 }
 
 export interface DiagramRendererStats {
@@ -71,6 +83,10 @@ function dotHash(dot: string): string {
 const WORKER_SOURCE = `
 "use strict";
 import("node:worker_threads").then(async ({ parentPort, workerData }) => {
+  // Graphviz prints warnings with console.log/error (bound when it loads); send
+  // them to the main thread instead of the process's stdout and stderr.
+  const forward = (...args) => parentPort.postMessage({ type: "output", text: args.join(" ").slice(0, 4096) });
+  console.log = console.info = console.warn = console.error = console.debug = forward;
   try {
     const { Graphviz } = await import(workerData.graphvizUrl);
     const graphviz = await Graphviz.load();
@@ -92,13 +108,15 @@ type WorkerMessage =
   | { type: "ready" }
   | { type: "done"; id: number; svg: string }
   | { type: "failed"; id: number; message: string }
-  | { type: "broken"; message: string };
+  | { type: "broken"; message: string }
+  | { type: "output"; text: string };
 
 interface Job {
   id: number;
   hash: string;
   dot: string;
   resolve: (result: RenderResult) => void;
+  waitTimer?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -122,7 +140,9 @@ export class DiagramRenderer {
   private readonly cacheEntries: number;
   private readonly cacheBytes: number;
   private readonly timeoutMemoryMs: number;
+  private readonly maxWaitMs: number;
   private readonly maxQueue: number;
+  private readonly onGraphvizOutput: ((text: string) => void) | undefined;
 
   /** LRU: Map keeps insertion order, a hit moves the entry to the end. */
   private readonly cache = new Map<string, { svg: string; bytes: number }>();
@@ -142,7 +162,9 @@ export class DiagramRenderer {
     this.cacheEntries = nonNegative("cacheEntries", options.cacheEntries ?? 32);
     this.cacheBytes = nonNegative("cacheBytes", options.cacheBytes ?? 32 * 1024 * 1024);
     this.timeoutMemoryMs = nonNegative("timeoutMemoryMs", options.timeoutMemoryMs ?? 10 * 60_000);
+    this.maxWaitMs = nonNegative("maxWaitMs", options.maxWaitMs ?? 2 * this.timeoutMs);
     this.maxQueue = nonNegative("maxQueue", options.maxQueue ?? 64);
+    this.onGraphvizOutput = options.onGraphvizOutput;
   }
 
   /**
@@ -174,7 +196,20 @@ export class DiagramRenderer {
     }
 
     const promise = new Promise<RenderResult>((resolve) => {
-      this.queue.push({ id: this.nextJobId++, hash, dot, resolve });
+      const job: Job = { id: this.nextJobId++, hash, dot, resolve };
+      const giveUp = () => {
+        const index = this.queue.indexOf(job);
+        if (index === -1) return;
+        // Waiting for Graphviz to load is covered by the worker start limit, not by this one.
+        if (!this.slots.some((slot) => slot.job)) {
+          job.waitTimer = setTimeout(giveUp, this.maxWaitMs);
+          return;
+        }
+        this.queue.splice(index, 1);
+        resolve({ status: "error", message: `no diagram worker became free within ${this.maxWaitMs} ms` });
+      };
+      job.waitTimer = setTimeout(giveUp, this.maxWaitMs);
+      this.queue.push(job);
     }).then((result) => {
       this.inFlight.delete(hash);
       return this.finish(hash, result);
@@ -191,7 +226,10 @@ export class DiagramRenderer {
   /** Terminates the workers; pending and later renders answer `error`. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ status: "error", message: "diagram renderer is closed" });
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.waitTimer);
+      job.resolve({ status: "error", message: "diagram renderer is closed" });
+    }
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       clearTimeout(slot.timer);
@@ -245,12 +283,15 @@ export class DiagramRenderer {
   }
 
   private start(slot: Slot, job: Job): void {
+    clearTimeout(job.waitTimer);
     slot.job = job;
     slot.worker.ref();
     this.counters.layouts++;
     slot.timer = setTimeout(() => {
       this.retire(slot);
       job.resolve({ status: "timeout" });
+      // Replace the worker now, so the next render does not wait for Graphviz to load.
+      if (!this.closed && this.slots.length < this.maxWorkers) this.spawn();
     }, this.timeoutMs);
     slot.worker.postMessage({ id: job.id, dot: job.dot });
   }
@@ -274,6 +315,10 @@ export class DiagramRenderer {
   }
 
   private onMessage(slot: Slot, message: WorkerMessage): void {
+    if (message.type === "output") {
+      this.onGraphvizOutput?.(message.text);
+      return;
+    }
     if (!this.slots.includes(slot)) return;
     if (message.type === "broken") {
       this.fail(slot, `Graphviz could not be loaded: ${message.message}`);
@@ -309,7 +354,10 @@ export class DiagramRenderer {
     this.retire(slot);
     job?.resolve({ status: "error", message });
     if (!wasReady && this.slots.every((other) => !other.ready)) {
-      for (const queued of this.queue.splice(0)) queued.resolve({ status: "error", message });
+      for (const queued of this.queue.splice(0)) {
+        clearTimeout(queued.waitTimer);
+        queued.resolve({ status: "error", message });
+      }
     }
     this.dispatch();
   }

@@ -1,0 +1,164 @@
+// Diagram rendering benchmark (SPEC §7, §11): builds the DOT of a synthetic
+// project with buildProjectDot, then times the first (cold) render through
+// DiagramRenderer, the same DOT with native Graphviz `dot -Tsvg` when it is
+// installed, and a repeated (warm, cached) render. It also records the longest
+// stall of the main event loop while the worker lays out.
+//
+//   npx tsx bench/diagram-render.ts [--preset small|large|huge]... [--timeout MS] [--native-timeout MS]
+//
+// Without --preset it runs small, a medium custom data set and large. --timeout
+// is the renderer's time limit (default: the production default, 10 s); raise
+// it to measure how long a layout really takes.
+import { execFileSync, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { buildProjectDot } from "../src/domain/dot.js";
+import type { DiagramInput } from "../src/domain/types.js";
+import { DiagramRenderer, type RenderResult } from "../src/services/diagram.js";
+
+interface Interchange {
+  locations: { name: string }[];
+  projects: {
+    entities: { name: string; location: string }[];
+    communications: {
+      source: { entity: string };
+      destination: { entity: string };
+      protocol: DiagramInput["communications"][number]["protocol"];
+      port: number;
+    }[];
+  }[];
+}
+
+const DATASET = resolve(import.meta.dirname, "../../shared/bench/dataset.mjs");
+
+function option(name: string): string[] {
+  const values: string[] = [];
+  const args = process.argv.slice(2);
+  args.forEach((arg, i) => {
+    if (arg === name && args[i + 1] !== undefined) values.push(args[i + 1] as string);
+  });
+  return values;
+}
+
+const presets = option("--preset");
+const cases: { name: string; args: string[] }[] =
+  presets.length > 0
+    ? presets.map((preset) => ({ name: preset, args: ["--preset", preset] }))
+    : [
+        { name: "small", args: ["--preset", "small"] },
+        { name: "medium", args: ["--locations", "5", "--entities", "100", "--communications", "500"] },
+        { name: "large", args: ["--preset", "large"] },
+      ];
+const timeoutMs = Number(option("--timeout")[0] ?? 10_000);
+const nativeTimeoutMs = Number(option("--native-timeout")[0] ?? 120_000);
+
+/** The first project of an interchange document as diagram input: entities numbered in order, locations by name. */
+function toDiagramInput(document: Interchange): DiagramInput {
+  const locationIds = new Map(
+    document.locations
+      .map((location) => location.name)
+      .sort()
+      .map((name, i) => [name, i + 1]),
+  );
+  const project = document.projects[0];
+  if (!project) throw new Error("the data set has no project");
+  const entityIds = new Map(project.entities.map((entity, i) => [entity.name, i + 1]));
+  const idOf = (name: string) => {
+    const id = entityIds.get(name);
+    if (id === undefined) throw new Error(`communication names unknown entity ${name}`);
+    return id;
+  };
+  return {
+    entities: project.entities.map((entity, i) => ({
+      id: i + 1,
+      name: entity.name,
+      location: { id: locationIds.get(entity.location) ?? 0, name: entity.location },
+    })),
+    communications: project.communications.map((communication, i) => ({
+      id: i + 1,
+      sourceEntityId: idOf(communication.source.entity),
+      destinationEntityId: idOf(communication.destination.entity),
+      protocol: communication.protocol,
+      port: communication.port,
+    })),
+  };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; maxGapMs: number }> {
+  const started = performance.now();
+  let last = started;
+  let maxGapMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  }, 5);
+  const value = await work();
+  clearInterval(ticker);
+  return { value, ms: performance.now() - started, maxGapMs };
+}
+
+const outcome = (result: RenderResult) => (result.status === "error" ? `error: ${result.message}` : result.status);
+const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
+const hasDot = spawnSync("dot", ["-V"]).status === 0;
+
+const rows: Record<string, string | number>[] = [];
+for (const { name, args } of cases) {
+  const json = execFileSync(process.execPath, [DATASET, ...args], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const input = toDiagramInput(JSON.parse(json) as Interchange);
+  const built = performance.now();
+  const dot = buildProjectDot(input);
+  const buildMs = performance.now() - built;
+
+  let graphvizWarnings = 0;
+  const renderer = new DiagramRenderer({
+    timeoutMs,
+    onGraphvizOutput: (text) => {
+      graphvizWarnings += text.split("\n").filter(Boolean).length;
+    },
+  });
+  // Start the worker and load Graphviz first: a cold render is a new DOT, not a new process.
+  await renderer.render("digraph { warm_up }");
+  const cold = await timed(() => renderer.render(dot));
+  // Median of repeated cache hits (or remembered timeouts): one sample is mostly scheduler noise.
+  const warmSamples: number[] = [];
+  let warm = cold;
+  for (let i = 0; i < 25; i++) {
+    warm = await timed(() => renderer.render(dot));
+    warmSamples.push(warm.ms);
+  }
+  const warmMs = warmSamples.sort((a, b) => a - b)[Math.floor(warmSamples.length / 2)] ?? 0;
+  await renderer.close();
+
+  let native = "not installed";
+  if (hasDot) {
+    const started = performance.now();
+    const run = spawnSync("dot", ["-Tsvg"], {
+      input: dot,
+      timeout: nativeTimeoutMs,
+      maxBuffer: 1 << 30,
+      stdio: "pipe",
+    });
+    const ms = performance.now() - started;
+    // Graphviz 2.43 exits 1 after "lost edge" errors on clustered graphs, but still writes the SVG.
+    native = run.error
+      ? `> ${seconds(nativeTimeoutMs)}`
+      : `${seconds(ms)}${run.status === 0 ? "" : ` (exit ${run.status})`}`;
+  }
+
+  rows.push({
+    data: name,
+    entities: input.entities.length,
+    communications: input.communications.length,
+    "DOT KiB": Math.round(Buffer.byteLength(dot) / 1024),
+    "build DOT": seconds(buildMs),
+    "cold render": `${outcome(cold.value)} ${seconds(cold.ms)}`,
+    "SVG KiB": cold.value.status === "ok" ? Math.round(Buffer.byteLength(cold.value.svg) / 1024) : "-",
+    "max loop stall": seconds(cold.maxGapMs),
+    "warm (cached)": `${outcome(warm.value)} ${seconds(warmMs)}`,
+    "native dot": native,
+    "Graphviz warnings": graphvizWarnings,
+  });
+}
+
+console.log(`DiagramRenderer time limit ${seconds(timeoutMs)}; native dot ${hasDot ? "installed" : "not installed"}`);
+console.table(rows);
