@@ -37,13 +37,18 @@ export const description = text("Description")
       .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v), "Description must not contain control characters."),
   );
 
+/** The largest id a row can have: ids are 32-bit integers on both engines. */
+export const ID_MAX = 2_147_483_647;
+
 /** A positive integer id, from a URL or a select. */
 export const id = (label = "This field") =>
   text(label).pipe(
     z
       .string()
       .regex(/^[1-9][0-9]{0,9}$/, `${label}: choose a value from the list.`)
-      .transform(Number),
+      .transform(Number)
+      // A larger number names no row, and PostgreSQL refuses it in a query (a 500).
+      .refine((n) => n <= ID_MAX, `${label}: choose a value from the list.`),
   );
 
 /** An HTML checkbox: present means checked. */
