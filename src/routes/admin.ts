@@ -57,6 +57,13 @@ export function adminRouter({ db }: AppDeps): Router {
     },
   });
   const duplicateUser = () => ({ username: "A user with this username already exists." });
+  // A group id that names no group (a forged form, a group deleted meanwhile)
+  // is a form error, not a foreign-key failure.
+  const unknownGroups = { groups: "Choose groups from the list." };
+  const knownGroups = async (ids: number[]) => {
+    const existing = new Set((await listGroups(db)).map((g) => g.id));
+    return ids.every((id) => existing.has(id));
+  };
 
   router.get("/admin/users/new", async (_req, res) =>
     renderForm(res, await userPage("Add user", true), { username: "", isActive: "on", groups: [], permissions: [] }),
@@ -67,6 +74,7 @@ export function adminRouter({ db }: AppDeps): Router {
       page: () => userPage("Add user", true),
       duplicate: duplicateUser,
       save: async (data) => {
+        if (!(await knownGroups(data.groups))) return unknownGroups;
         await createUser(db, { ...data, groupIds: data.groups, passwordHash: await hashPassword(data.password) });
         flash(req, "success", `User "${data.username}" was added.`);
         return "/admin";
@@ -95,6 +103,7 @@ export function adminRouter({ db }: AppDeps): Router {
         if (account.id === req.user?.id && (!data.isActive || !data.isSuperuser)) {
           return { isActive: "You cannot deactivate yourself or remove your own superuser status." };
         }
+        if (!(await knownGroups(data.groups))) return unknownGroups;
         await updateUser(db, account.id, { ...data, groupIds: data.groups });
         flash(req, "success", `User "${data.username}" was changed.`);
         return "/admin";
