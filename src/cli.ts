@@ -207,8 +207,9 @@ function promptHidden(io: CliIo, prompt: string): Promise<string> {
         else if (ch >= " ") value += ch;
       }
     };
-    io.stderr.write(prompt);
+    // Raw mode before the prompt: nothing typed after it may be echoed.
     stdin.setRawMode(true);
+    io.stderr.write(prompt);
     stdin.resume();
     stdin.on("data", onData);
   });
@@ -662,11 +663,16 @@ Examples:
         written = writeRulesFiles(entities, out, (done, total) => bar.update(done, total));
       } catch (error) {
         bar.end();
-        throw new CliError(`cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new CliError(
+          `cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       bar.end();
       const where = locationName === undefined ? "" : ` in ${JSON.stringify(locationName)}`;
-      await say(io, `Wrote ${plural(written.length, "file")} for project ${JSON.stringify(projectName)}${where} to ${out}.`);
+      await say(
+        io,
+        `Wrote ${plural(written.length, "file")} for project ${JSON.stringify(projectName)}${where} to ${out}.`,
+      );
       return 0;
     });
   },

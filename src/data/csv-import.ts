@@ -74,7 +74,8 @@ async function loadState(tx: Tx, projectId: number | null): Promise<CsvImportSta
   });
   for (const e of entities) {
     ids.entities.set(e.name, e.id);
-    for (const i of e.interfaces) ids.interfaces.set(key({ entity: e.name, address: i.address, netmask: i.netmask }), i.id);
+    for (const i of e.interfaces)
+      ids.interfaces.set(key({ entity: e.name, address: i.address, netmask: i.netmask }), i.id);
   }
   const toKey = (end: (typeof communications)[number]["source"]): InterfaceKey => ({
     entity: end.entity.name,
@@ -195,7 +196,13 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
     if (fields === null) throw error;
     return {
       ok: false,
-      errors: [{ line: 1, message: "the project changed while importing (another user added the same data); nothing was imported, try again" }],
+      errors: [
+        {
+          line: 1,
+          message:
+            "the project changed while importing (another user added the same data); nothing was imported, try again",
+        },
+      ],
     };
   }
 }

@@ -33,16 +33,15 @@ const CHUNK = 1000;
 export class ImportRefusedError extends Error {
   constructor(readonly problems: Problem[]) {
     const first = problems[0];
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
+    const more =
+      problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
     super(`${first ? `${first.path}: ${first.message}` : "the document was refused"}${more}`);
   }
 }
 
 export class ProjectNotFoundError extends Error {}
 
-export interface Progress {
-  (phase: string, done: number, total: number): void;
-}
+export type Progress = (phase: string, done: number, total: number) => void;
 
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -65,7 +64,10 @@ export function compareCommunications(a: InterchangeCommunication, b: Interchang
  * The whole database (or one project, with only the locations its entities
  * use) as an interchange document. Four queries whatever the size.
  */
-export async function exportInterchange(db: Database, options: { project?: string } = {}): Promise<InterchangeDocument> {
+export async function exportInterchange(
+  db: Database,
+  options: { project?: string } = {},
+): Promise<InterchangeDocument> {
   return db.run(async (c) => {
     const projects = await c.project.findMany({
       where: options.project === undefined ? {} : { name: options.project },
@@ -167,6 +169,7 @@ export async function importInterchange(
 ): Promise<ImportSummary> {
   const totalEntities = doc.projects.reduce((n, p) => n + p.entities.length, 0);
   const totalCommunications = doc.projects.reduce((n, p) => n + p.communications.length, 0);
+  const totalInterfaces = doc.projects.reduce((n, p) => n + p.entities.reduce((m, e) => m + e.interfaces.length, 0), 0);
   try {
     return await db.transaction(async (tx) => {
       const problems: Problem[] = [];
@@ -185,7 +188,10 @@ export async function importInterchange(
 
       const wanted = [...new Set([...doc.locations.map((l) => l.name), ...undeclaredLocations.keys()])];
       const locationIds = new Map<string, number>();
-      for (const l of await tx.location.findMany({ where: { name: { in: wanted } }, select: { id: true, name: true } })) {
+      for (const l of await tx.location.findMany({
+        where: { name: { in: wanted } },
+        select: { id: true, name: true },
+      })) {
         locationIds.set(l.name, l.id);
       }
       for (const [name, path] of undeclaredLocations) {
@@ -220,8 +226,10 @@ export async function importInterchange(
           entitiesDone += n;
           progress("entities", entitiesDone, totalEntities);
         });
-        const interfaceIds = await writeInterfaces(tx, project, entityIds);
-        interfaceCount += interfaceIds.size;
+        const interfaceIds = await writeInterfaces(tx, project, entityIds, (n) => {
+          interfaceCount += n;
+          progress("interfaces", interfaceCount, totalInterfaces);
+        });
         const endpoint = (end: { entity: string; interface: string }) => {
           const id = interfaceIds.get(JSON.stringify([end.entity, end.interface]));
           if (id === undefined) throw new Error(`interface ${end.entity}/${end.interface} was not written`);
@@ -293,6 +301,7 @@ async function writeInterfaces(
   tx: Tx,
   project: InterchangeProject,
   entityIds: ReadonlyMap<string, number>,
+  done: (n: number) => void,
 ): Promise<Map<string, number>> {
   const entityNames = new Map([...entityIds].map(([name, id]) => [id, name]));
   const all = project.entities.flatMap((e) =>
@@ -304,8 +313,12 @@ async function writeInterfaces(
   );
   const ids = new Map<string, number>();
   for (const part of chunks(all)) {
-    const rows = await tx.interface.createManyAndReturn({ data: part, select: { id: true, name: true, entityId: true } });
+    const rows = await tx.interface.createManyAndReturn({
+      data: part,
+      select: { id: true, name: true, entityId: true },
+    });
     for (const r of rows) ids.set(JSON.stringify([entityNames.get(r.entityId), r.name]), r.id);
+    done(part.length);
   }
   return ids;
 }
