@@ -4,12 +4,13 @@
 // installed, and a repeated (warm, cached) render. It also records the longest
 // stall of the main event loop while the worker lays out.
 //
-//   npx tsx bench/diagram-render.ts [--preset small|large|huge]... [--timeout MS] [--native-timeout MS]
+//   npx tsx bench/diagram.ts [--preset small|large|huge]... [--timeout MS] [--native-timeout MS]
 //
 // Without --preset it runs small, a medium custom data set and large. --timeout
 // is the renderer's time limit (default: the production default, 10 s); raise
 // it to measure how long a layout really takes.
 import { execFileSync, spawnSync } from "node:child_process";
+import http from "node:http";
 import { resolve } from "node:path";
 import { buildProjectDot } from "../src/domain/dot.js";
 import type { DiagramInput } from "../src/domain/types.js";
@@ -162,3 +163,64 @@ for (const { name, args } of cases) {
 
 console.log(`DiagramRenderer time limit ${seconds(timeoutMs)}; native dot ${hasDot ? "installed" : "not installed"}`);
 console.table(rows);
+
+// Over HTTP, on the built server (`npm run build`): the large preset's diagram
+// cold and warm, a conditional request, and the latency of an entity page
+// while a cold render runs compared with the same page when the server is idle.
+{
+  const { datasetDatabase, login, machine, startServer, table } = await import("./support.js");
+  const url = await datasetDatabase(["--preset", "large"]);
+  const server = await startServer(url);
+  try {
+    const cookie = await login(server.url);
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const started = performance.now();
+      const res = await fetch(`${server.url}${path}`, { headers: { cookie, ...headers } });
+      const body = await res.arrayBuffer();
+      return { ms: performance.now() - started, status: res.status, etag: res.headers.get("etag"), bytes: body.byteLength };
+    };
+    const entityPage = "/entities/1";
+    const sample = async (n: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) times.push((await get(entityPage)).ms);
+      times.sort((a, b) => a - b);
+      return { p50: times[Math.floor(n / 2)] ?? 0, max: times[n - 1] ?? 0 };
+    };
+    await sample(5); // warm the JIT and the session
+    const idle = await sample(30);
+    const coldPromise = get("/projects/1/diagram.svg");
+    const during = await sample(30);
+    const cold = await coldPromise;
+    const warm = await get("/projects/1/diagram.svg");
+    // fetch() adds `Cache-Control: no-cache` to conditional requests (Fetch
+    // standard), which disables revalidation: ask as a browser's cache would.
+    const conditional = await new Promise<{ ms: number; status: number }>((resolve, reject) => {
+      const started = performance.now();
+      http
+        .get(`${server.url}/projects/1/diagram.svg`, { headers: { cookie, "if-none-match": warm.etag ?? "" } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+        })
+        .on("error", reject);
+    });
+    console.log(`\nDiagram over HTTP, large preset (300 entities, 3,000 communications), built server on ${machine()}`);
+    console.log(
+      table([
+        ["request", "status", "time (ms)", "size (KiB)"],
+        ["diagram.svg, cold", cold.status, cold.ms.toFixed(0), (cold.bytes / 1024).toFixed(0)],
+        ["diagram.svg, warm (cached)", warm.status, warm.ms.toFixed(1), (warm.bytes / 1024).toFixed(0)],
+        ["diagram.svg, If-None-Match", conditional.status, conditional.ms.toFixed(1), "0"],
+      ]),
+    );
+    console.log(
+      table([
+        ["entity page latency", "p50 (ms)", "max (ms)"],
+        ["idle", idle.p50.toFixed(1), idle.max.toFixed(1)],
+        ["during a cold render", during.p50.toFixed(1), during.max.toFixed(1)],
+        ["ratio during / idle (p50)", (during.p50 / idle.p50).toFixed(2), ""],
+      ]),
+    );
+  } finally {
+    await server.stop();
+  }
+}
