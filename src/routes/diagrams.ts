@@ -8,7 +8,7 @@ import { getProjectPage } from "../data/entities.js";
 import { getProject } from "../data/projects.js";
 import { entityColours } from "../domain/colours.js";
 import { buildProjectDot } from "../domain/dot.js";
-import type { RenderResult } from "../services/diagram.js";
+import { diagramEtag, type RenderResult } from "../services/diagram.js";
 import { notFound, parseId } from "../web/http-errors.js";
 
 export type DiagramState =
@@ -62,7 +62,14 @@ export function diagramsRouter(deps: AppDeps): Router {
 
   router.get("/projects/:id/diagram.svg", async (req, res) => {
     const { page } = await load(req);
-    const result = await deps.diagrams.render(buildProjectDot(diagramInput(page)));
+    const dot = buildProjectDot(diagramInput(page));
+    // The ETag is a hash of the DOT: a browser's revalidation needs no render.
+    res.set("ETag", diagramEtag(dot));
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    const result = await deps.diagrams.render(dot);
     if (result.status !== "ok") {
       res.status(503).set("Retry-After", "60").type("text/plain").send(
         result.status === "timeout" ? "The diagram is too dense to lay out in time." : "The diagram could not be drawn.",
