@@ -45,15 +45,35 @@ export function createInterface(db: Database, input: InterfaceInput): Promise<In
   return db.run((c) => c.interface.create({ data: interfaceData(input), select }));
 }
 
+/** Why an interface cannot move to the entity chosen; the message is the form's. */
 export class InterfaceMoveError extends Error {}
 
-/** Updates an interface; it may only move to an entity of the same project. */
+/**
+ * Updates an interface. It may only move to an entity of the same project,
+ * and not to the entity at the other end of one of its communications: that
+ * flow would join an entity to itself (SPEC §2).
+ */
 export async function updateInterface(db: Database, id: number, input: InterfaceInput): Promise<InterfaceDetail> {
   return db.transaction(async (tx) => {
     const current = await tx.interface.findUniqueOrThrow({ where: { id }, select });
     if (current.entity.id !== input.entityId) {
       const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
-      if (target?.projectId !== current.entity.projectId) throw new InterfaceMoveError();
+      if (target?.projectId !== current.entity.projectId) {
+        throw new InterfaceMoveError("Choose an entity of the same project.");
+      }
+      const selfFlows = await tx.communication.count({
+        where: {
+          OR: [
+            { sourceId: id, destination: { entityId: input.entityId } },
+            { destinationId: id, source: { entityId: input.entityId } },
+          ],
+        },
+      });
+      if (selfFlows > 0) {
+        throw new InterfaceMoveError(
+          "The interface cannot move to this entity: it has communications with it, and a communication joins two different entities.",
+        );
+      }
     }
     return tx.interface.update({ where: { id }, data: interfaceData(input), select });
   });

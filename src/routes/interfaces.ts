@@ -115,14 +115,13 @@ export function interfacesRouter({ db }: AppDeps): Router {
       page,
       duplicate,
       save: async (data) => {
-        const refused = { entity: "Choose an entity of the same project." };
-        if (!options.some((o) => o.value === data.entity)) return refused;
+        if (!options.some((o) => o.value === data.entity)) return { entity: "Choose an entity of the same project." };
         try {
           const saved = await updateInterface(db, iface.id, { ...data, entityId: data.entity });
           flash(req, "success", `Interface "${saved.name}" of ${saved.entity.name} was changed.`);
           return `/entities/${saved.entity.id}`;
         } catch (error) {
-          if (error instanceof InterfaceMoveError) return refused;
+          if (error instanceof InterfaceMoveError) return { entity: error.message };
           throw error;
         }
       },
