@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./data/engine.js";
 import { ensureDefaultGroups, ensureInitialAdmin, migrateDatabase } from "./data/setup.js";
 import { createLogger } from "./logger.js";
+import { gracefulClose } from "./web/graceful-close.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD);
   if (generated) {
     logger.warn("created superuser 'admin'; its password is printed once below");
-    console.log(`\n  Initial administrator: admin\n  Password: ${generated}\n  (change it under Administration after logging in)\n`);
+    console.log(
+      `\n  Initial administrator: admin\n  Password: ${generated}\n  (change it under Administration after logging in)\n`,
+    );
   }
 
   const app = createApp({ config, db, logger });
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     logger.fatal({ err }, "cannot listen");
     process.exit(1);
   });
+  const closer = gracefulClose(server);
   const pruner = setInterval(() => void app.deps.sessionStore.prune().catch(() => {}), 60 * 60 * 1000);
   pruner.unref();
 
@@ -44,20 +48,20 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down: finishing requests in flight");
     clearInterval(pruner);
     const force = setTimeout(() => {
       logger.warn("requests still running after 8 s; closing anyway");
       server.closeAllConnections();
     }, 8000);
     force.unref();
-    server.close(async () => {
+    void closer.close().then(async () => {
       await app.deps.diagrams.close();
       await db.close();
       logger.info("stopped");
       process.exit(0);
     });
-    server.closeIdleConnections();
+    // Logged once the listener is closed: from here on new connections are refused.
+    logger.info({ signal }, "shutting down: finishing requests in flight");
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
