@@ -55,13 +55,17 @@ async function main(): Promise<void> {
     }, 8000);
     force.unref();
     void closer.close().then(async () => {
-      await app.deps.diagrams.close();
       await db.close();
       logger.info("stopped");
       process.exit(0);
     });
     // Logged once the listener is closed: from here on new connections are refused.
     logger.info({ signal }, "shutting down: finishing requests in flight");
+    // A diagram layout may run up to DIAGRAM_TIMEOUT_MS (10 s by default), longer
+    // than the requests in flight are given: abandon it, so a project page that
+    // waits for it is answered at once (with the table and a note) instead of
+    // being cut off when the connections are forced closed.
+    void app.deps.diagrams.close();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
