@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     void closer.close().then(async () => {
       await db.close();
       logger.info("stopped");
-      process.exit(0);
+      // pino writes asynchronously: let every line reach stdout, in order, before exiting.
+      logger.flush(() => process.exit(0));
     });
     // Logged once the listener is closed: from here on new connections are refused.
     logger.info({ signal }, "shutting down: finishing requests in flight");
