@@ -1,0 +1,38 @@
+// Several generated projects of different sizes in one database: each part is
+// one project of the shared generator (../shared/bench/dataset.mjs) under a name
+// of its own, all imported in one transaction through the real import. The
+// generator names every location "Location N", so the parts share them.
+import type { Database } from "../../src/data/engine.js";
+import { importInterchange } from "../../src/data/interchange.js";
+import { parseInterchange } from "../../src/validation/interchange.js";
+import { datasetDocument } from "./dataset.js";
+
+export interface ProjectPart {
+  /** The project's name in the database. */
+  name: string;
+  /** Generator options for one project, e.g. ["--entities", "300", "--communications", "4000"]. */
+  args: string[];
+}
+
+interface GeneratedDocument {
+  locations: { name: string }[];
+  projects: { name: string; entities: unknown[]; communications: unknown[] }[];
+}
+
+/** Imports one project per part; returns the number of entities and communications of each, in order. */
+export async function loadProjects(
+  db: Database,
+  parts: ProjectPart[],
+): Promise<{ entities: number; communications: number }[]> {
+  const locations = new Map<string, { name: string }>();
+  const projects: GeneratedDocument["projects"] = [];
+  for (const part of parts) {
+    const doc = datasetDocument([...part.args, "--projects", "1"]) as GeneratedDocument;
+    for (const location of doc.locations) locations.set(location.name, location);
+    for (const project of doc.projects) projects.push({ ...project, name: part.name });
+  }
+  const parsed = parseInterchange({ format: "conntrackt", version: 1, locations: [...locations.values()], projects });
+  if (!parsed.ok) throw new Error(`dataset refused: ${JSON.stringify(parsed.problems.slice(0, 3))}`);
+  await importInterchange(db, parsed.doc, parsed.undeclaredLocations);
+  return projects.map((p) => ({ entities: p.entities.length, communications: p.communications.length }));
+}
