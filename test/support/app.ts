@@ -1,17 +1,22 @@
 // Builds the real application on a fresh database for integration tests, with
 // one user per kind of caller (STYLE.md: anonymous, without permission, with).
+// The engine is SQLite unless CONNTRACKT_TEST_ENGINE=postgresql: then every
+// context gets its own database on CONNTRACKT_TEST_PG_URL's server, copied from
+// a template migrated once per run (test/support/pg-global-setup.ts).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
+import { inject } from "vitest";
 import { type AppOptions, createApp } from "../../src/app.js";
 import type { Config } from "../../src/config.js";
-import { type Database, openDatabase } from "../../src/data/engine.js";
+import { type Database, type Engine, openDatabase } from "../../src/data/engine.js";
 import { ensureDefaultGroups, migrateDatabase } from "../../src/data/setup.js";
 import { createUser, listGroups } from "../../src/data/users.js";
 import type { PermissionCode } from "../../src/domain/constants.js";
 import { createLogger } from "../../src/logger.js";
 import { hashPassword } from "../../src/services/passwords.js";
+import { createPgDatabase, dropPgDatabase, pgAdminUrl, randomDatabaseName } from "./postgres.js";
 
 export const PASSWORD = "correct horse battery";
 
@@ -30,6 +35,69 @@ function sqliteTemplate(): Promise<string> {
     return file;
   })();
   return templateFile;
+}
+
+/** The engine integration tests run on (the vitest project sets it). */
+export const testEngine: Engine = process.env.CONNTRACKT_TEST_ENGINE === "postgresql" ? "postgresql" : "sqlite";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Set by pg-global-setup.ts: the migrated template database and this run's name prefix. */
+    pgTemplate: string;
+    pgPrefix: string;
+    pgAdminUrl: string;
+  }
+}
+
+export interface TestDatabase {
+  engine: Engine;
+  url: string;
+  /** Removes the database (call after closing every connection to it, or not: PostgreSQL's are forced closed). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database of the test engine: migrated, with the default groups and
+ * no user. SQLite: a copy of the template file in its own folder; PostgreSQL:
+ * `CREATE DATABASE conntrackt_t_… TEMPLATE …`, then migrateDatabase (which
+ * finds nothing to apply, and would apply whatever the template lacked).
+ */
+export async function createTestDatabase(engine: Engine = testEngine): Promise<TestDatabase & { dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "conntrackt-test-"));
+  if (engine === "sqlite") {
+    const file = path.join(dir, "test.db");
+    copyFileSync(await sqliteTemplate(), file);
+    const url = `file:${file}`;
+    await migrateDatabase(url);
+    return { engine, url, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const provided = (key: "pgTemplate" | "pgPrefix" | "pgAdminUrl") => {
+    try {
+      return inject(key);
+    } catch {
+      return undefined;
+    }
+  };
+  const adminUrl = provided("pgAdminUrl") ?? pgAdminUrl();
+  const template = provided("pgTemplate");
+  const name = randomDatabaseName(provided("pgPrefix"));
+  const url = await createPgDatabase(adminUrl, name, template);
+  const drop = async () => {
+    await dropPgDatabase(adminUrl, name);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await migrateDatabase(url);
+    if (!template) {
+      // Run outside the postgresql project (no global setup): build what the template holds.
+      const db = await openDatabase(url);
+      await ensureDefaultGroups(db).finally(() => db.close());
+    }
+  } catch (error) {
+    await drop().catch(() => undefined);
+    throw error;
+  }
+  return { engine, url, dir, drop };
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -68,12 +136,12 @@ export function csrfFrom(html: string): string {
   return match[1];
 }
 
-export async function createTestContext(options: Partial<AppOptions> & { config?: Partial<Config> } = {}): Promise<TestContext> {
-  const dir = mkdtempSync(path.join(tmpdir(), "conntrackt-test-"));
-  const file = path.join(dir, "test.db");
-  copyFileSync(await sqliteTemplate(), file);
-  const url = `file:${file}`;
-  await migrateDatabase(url);
+/** App options for a test: any dependency, and only the config values that differ from testConfig(). */
+export type TestContextOptions = Partial<Omit<AppOptions, "config">> & { config?: Partial<Config> };
+
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const { url, dir } = database;
   const db = await openDatabase(url);
   const config = testConfig({ DATABASE_URL: url, dataDir: dir, ...options.config });
   // options.config holds only the overrides: the merged config must win over it.
@@ -97,7 +165,10 @@ export async function createTestContext(options: Partial<AppOptions> & { config?
     async login(username, password = PASSWORD) {
       const agent = request.agent(app) as Agent;
       const form = await agent.get("/login");
-      const res = await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), username, password });
+      const res = await agent
+        .post("/login")
+        .type("form")
+        .send({ _csrf: csrfFrom(form.text), username, password });
       if (res.status !== 303) throw new Error(`log-in of ${username} failed with ${res.status}`);
       const page = await agent.get("/");
       agent.csrf = csrfFrom(page.text);
@@ -106,7 +177,7 @@ export async function createTestContext(options: Partial<AppOptions> & { config?
     async close() {
       await app.deps.diagrams.close();
       await db.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
   return context;
