@@ -16,7 +16,9 @@ export interface SearchHit {
 
 export async function search(db: Database, text: string, limit: number): Promise<SearchHit[]> {
   const q = text.trim();
-  if (q === "") return [];
+  // No stored name or description holds NUL (the forms refuse control
+  // characters), and PostgreSQL cannot take it in a text parameter: a 500.
+  if (q === "" || q.includes("\u0000")) return [];
   const [projects, entities] = await db.run(async (c) => {
     const [projectIds, entityIds] = await Promise.all([
       matchingIds(c, db.engine, "Project", q, limit),
