@@ -44,6 +44,9 @@ export async function getCurrentUser(db: Database, id: number): Promise<CurrentU
 }
 
 export async function findUserForLogin(db: Database, username: string) {
+  // No username holds NUL (the user form refuses control characters), and
+  // PostgreSQL cannot take it in a text parameter: a 500 instead of "wrong password".
+  if (username.includes("\u0000")) return null;
   return db.run((c) =>
     c.user.findUnique({ where: { username }, select: { id: true, passwordHash: true, isActive: true } }),
   );
