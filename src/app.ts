@@ -102,6 +102,13 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use("/static", express.static(path.join(projectRoot, "public"), { maxAge: config.production ? "1h" : 0 }));
 
   app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
+  // Express 5 leaves req.body undefined when no parser read the body (none sent,
+  // JSON, multipart …; the CSRF token can come in a header): routes that fix a
+  // field (req.body.project = …) then threw a 500. Such a body is an empty form.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    req.body ??= {};
+    next();
+  });
   app.use(
     session({
       name: "conntrackt.sid",
