@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await ensureDefaultGroups(db);
   const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD);
   if (generated) {
-    logger.warn("created superuser 'admin'; its password is printed once below");
+    logger.warn("created superuser 'admin'; its generated password is printed once on standard output");
     console.log(
       `\n  Initial administrator: admin\n  Password: ${generated}\n  (change it under Administration after logging in)\n`,
     );
