@@ -41,11 +41,20 @@ export function sqliteFile(url: string, cwd = process.cwd()): string {
   return path.resolve(cwd, file);
 }
 
-/** A FIFO lock: each holder runs alone, in arrival order. */
+/** Resolves on the next turn of the event loop, after it has polled for I/O. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A FIFO lock: each holder runs alone, in arrival order, and on a turn of the
+ * event loop of its own. better-sqlite3 answers synchronously, so without that
+ * turn a long queue ran as one unbroken chain of microtasks (query, render,
+ * next query…) during which the server accepted no connection and read no
+ * request: under load the event loop stood still for seconds at a time.
+ */
 export class Queue {
   #tail: Promise<unknown> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(fn, fn);
+    const result = this.#tail.then(nextTurn, nextTurn).then(fn);
     this.#tail = result.catch(() => undefined);
     return result;
   }
