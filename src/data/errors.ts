@@ -1,6 +1,6 @@
 // Turns database constraint failures into errors the routes can show on a
 // form: which fields clashed, never an SQL message.
-import { Prisma } from "../generated/sqlite/client.js";
+import type { Prisma } from "../generated/sqlite/client.js";
 
 export class NotFoundError extends Error {}
 
