@@ -33,8 +33,8 @@ export const description = text("Description")
     z
       .string()
       .max(DESCRIPTION_MAX, `Description must be at most ${DESCRIPTION_MAX} characters.`)
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and other C0 controls except TAB/LF
-      .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v), "Description must not contain control characters."),
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: C0 controls except TAB/LF, DEL and C1 controls
+      .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(v), "Description must not contain control characters."),
   );
 
 /** The largest id a row can have: ids are 32-bit integers on both engines. */
@@ -86,7 +86,8 @@ export function formValues(body: unknown): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   if (body && typeof body === "object") {
     for (const [k, v] of Object.entries(body)) {
-      if (k === "_csrf") continue;
+      // `__proto__` as a key would replace the object's prototype.
+      if (k === "_csrf" || k === "__proto__") continue;
       if (typeof v === "string") out[k] = v;
       else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === "string");
     }
