@@ -10,7 +10,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.js";
-import { PrismaClient, type Prisma } from "../generated/sqlite/client.js";
+import { type Prisma, PrismaClient } from "../generated/sqlite/client.js";
 
 export type Engine = "sqlite" | "postgresql";
 
@@ -86,9 +86,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const factory = createAdapterFactory(url);
   const options = { adapter: factory, log: [{ emit: "event" as const, level: "query" as const }] };
   const client =
-    engine === "postgresql"
-      ? (new PostgresClient(options) as unknown as PrismaClient)
-      : new PrismaClient(options);
+    engine === "postgresql" ? (new PostgresClient(options) as unknown as PrismaClient) : new PrismaClient(options);
   let queryCount = 0;
   (client as PrismaClient<"query">).$on("query", () => {
     queryCount++;
