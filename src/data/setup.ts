@@ -29,6 +29,8 @@ export async function ensureDefaultGroups(db: Database): Promise<void> {
  * one had to be made up (the caller prints it once), else null.
  */
 export async function ensureInitialAdmin(db: Database, initialPassword: string | undefined): Promise<string | null> {
+  // Hash only when an account may have to be made: scrypt is slow on purpose.
+  if ((await db.run((c) => c.user.count())) > 0) return null;
   const generated = initialPassword ? null : randomBytes(12).toString("base64url");
   const password = initialPassword ?? (generated as string);
   const passwordHash = await hashPassword(password);

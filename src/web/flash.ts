@@ -3,7 +3,8 @@ import type { NextFunction, Request, Response } from "express";
 import type { Flash } from "./types.js";
 
 export function flash(req: Request, type: Flash["type"], message: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+  // Kept short: a client that never follows redirects must not grow its session.
+  req.session.flash = [...(req.session.flash ?? []), { type, message }].slice(-5);
 }
 
 /** Makes `flashes` available to templates; reading them consumes them. */

@@ -2,9 +2,7 @@
 // test/support/app.ts) over HTTP for tests that need a real client: a browser,
 // or any tool that cannot use supertest's in-process agent.
 import type { AddressInfo } from "node:net";
-import type { AppOptions } from "../../src/app.js";
-import type { Config } from "../../src/config.js";
-import { createTestContext, type TestContext } from "./app.js";
+import { createTestContext, type TestContext, type TestContextOptions } from "./app.js";
 
 export interface TestServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
@@ -15,7 +13,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: Partial<AppOptions> & { config?: Partial<Config> } = {},
+  options: TestContextOptions = {},
 ): Promise<TestServer> {
   const ctx = await createTestContext(options);
   // Port 0: the kernel picks a free port, so parallel test files never collide.
