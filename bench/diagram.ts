@@ -177,7 +177,12 @@ console.table(rows);
       const started = performance.now();
       const res = await fetch(`${server.url}${path}`, { headers: { cookie, ...headers } });
       const body = await res.arrayBuffer();
-      return { ms: performance.now() - started, status: res.status, etag: res.headers.get("etag"), bytes: body.byteLength };
+      return {
+        ms: performance.now() - started,
+        status: res.status,
+        etag: res.headers.get("etag"),
+        bytes: body.byteLength,
+      };
     };
     const entityPage = "/entities/1";
     const sample = async (n: number) => {
@@ -197,10 +202,14 @@ console.table(rows);
     const conditional = await new Promise<{ ms: number; status: number }>((resolve, reject) => {
       const started = performance.now();
       http
-        .get(`${server.url}/projects/1/diagram.svg`, { headers: { cookie, "if-none-match": warm.etag ?? "" } }, (res) => {
-          res.resume();
-          res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
-        })
+        .get(
+          `${server.url}/projects/1/diagram.svg`,
+          { headers: { cookie, "if-none-match": warm.etag ?? "" } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+          },
+        )
         .on("error", reject);
     });
     console.log(`\nDiagram over HTTP, large preset (300 entities, 3,000 communications), built server on ${machine()}`);

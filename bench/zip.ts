@@ -37,7 +37,15 @@ const results = [await measure("large"), await measure("huge")];
 console.log(`\nProject ZIP over HTTP (built server, SQLite) on ${machine()}`);
 console.log(
   table([
-    ["preset", "first (ms)", "best of 3 (ms)", "ZIP size (KiB)", "RSS before (MiB)", "peak RSS (MiB)", "RSS after (MiB)"],
+    [
+      "preset",
+      "first (ms)",
+      "best of 3 (ms)",
+      "ZIP size (KiB)",
+      "RSS before (MiB)",
+      "peak RSS (MiB)",
+      "RSS after (MiB)",
+    ],
     ...results.map((r) => [
       r.preset,
       r.first.toFixed(0),

@@ -1,5 +1,5 @@
 // Structured logs (pino): one JSON line per event on stdout.
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 

@@ -22,7 +22,9 @@
 
   const highlight = (index) => {
     active = index;
-    items.forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+    items.forEach((li, i) => {
+      li.setAttribute("aria-selected", String(i === index));
+    });
     if (index >= 0) input.setAttribute("aria-activedescendant", items[index].id);
     else input.removeAttribute("aria-activedescendant");
   };

@@ -24,7 +24,15 @@ export function getCommunication(db: Database, id: number): Promise<(Communicati
   return db.run(async (c) => {
     const row = await c.communication.findUnique({
       where: { id },
-      select: { ...communicationSelect, source: { select: { ...communicationSelect.source.select, entity: { select: { id: true, name: true, projectId: true } } } } },
+      select: {
+        ...communicationSelect,
+        source: {
+          select: {
+            ...communicationSelect.source.select,
+            entity: { select: { id: true, name: true, projectId: true } },
+          },
+        },
+      },
     });
     return row ? { ...toCommunicationRow(row), projectId: row.source.entity.projectId } : null;
   });

@@ -210,7 +210,10 @@ export interface ProjectPage {
 export async function getProjectPage(db: Database, projectId: number): Promise<ProjectPage> {
   const [entities, locations, interfaces, communications] = await db.run((c) =>
     Promise.all([
-      c.entity.findMany({ where: { projectId }, select: { id: true, name: true, description: true, locationId: true } }),
+      c.entity.findMany({
+        where: { projectId },
+        select: { id: true, name: true, description: true, locationId: true },
+      }),
       c.location.findMany({ where: { entities: { some: { projectId } } }, select: { id: true, name: true } }),
       c.interface.findMany({ where: { entity: { projectId } }, select: flatInterface }),
       c.communication.findMany({ where: { source: { entity: { projectId } } }, select: flatCommunication }),

@@ -29,7 +29,9 @@ export function createLocation(db: Database, input: LocationInput): Promise<Loca
 }
 
 export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow> {
-  return db.run((c) => c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }));
+  return db.run((c) =>
+    c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+  );
 }
 
 export async function locationDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
 import { type Engine, projectRoot } from "./engine.js";
 
@@ -72,7 +72,9 @@ export function readMigrations(engine: Engine): MigrationList {
         path: name,
         migrationFile: {
           path: "migration.sql",
-          content: existsSync(file) ? { tag: "ok", value: readFileSync(file, "utf8") } : { tag: "error", value: `missing ${file}` },
+          content: existsSync(file)
+            ? { tag: "ok", value: readFileSync(file, "utf8") }
+            : { tag: "error", value: `missing ${file}` },
         },
       };
     }),
@@ -142,7 +144,10 @@ async function appliedMigrationNames(factory: SqlMigrationAwareDriverAdapterFact
 }
 
 /** Applies every pending migration; returns the names of those applied. */
-export async function applyMigrations(engine: Engine, factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+export async function applyMigrations(
+  engine: Engine,
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): Promise<string[]> {
   const applied = await appliedMigrationNames(factory);
   const wanted = readMigrations(engine).migrationDirectories.map((d) => d.path);
   if (applied && wanted.every((name) => applied.has(name))) return [];
@@ -164,7 +169,8 @@ export async function diffSchemas(
 ): Promise<string> {
   return withEngine(engine, factory, async (schemaEngine) => {
     const result = await schemaEngine.diff({
-      from: from === null ? { tag: "empty" } : { tag: "schemaDatamodel", files: [{ path: "from.prisma", content: from }] },
+      from:
+        from === null ? { tag: "empty" } : { tag: "schemaDatamodel", files: [{ path: "from.prisma", content: from }] },
       to: { tag: "schemaDatamodel", files: [{ path: "to.prisma", content: to }] },
       script: true,
       exitCode: null,

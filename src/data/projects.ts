@@ -34,7 +34,9 @@ export async function createProject(db: Database, input: ProjectInput): Promise<
 }
 
 export async function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow> {
-  return db.run((c) => c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }));
+  return db.run((c) =>
+    c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+  );
 }
 
 /** Everything the deletion of a project takes along, as a nested list. */

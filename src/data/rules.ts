@@ -5,7 +5,9 @@ import type { EntityRulesInput, IncomingFlow } from "../domain/types.js";
 import type { Database } from "./engine.js";
 import type { CommunicationRow, EntityRow } from "./entities.js";
 
-export function toIncomingFlow(c: Pick<CommunicationRow, "protocol" | "port" | "description" | "source" | "destination">): IncomingFlow {
+export function toIncomingFlow(
+  c: Pick<CommunicationRow, "protocol" | "port" | "description" | "source" | "destination">,
+): IncomingFlow {
   return {
     protocol: c.protocol,
     port: c.port,

@@ -26,7 +26,12 @@ export async function search(db: Database, text: string, limit: number): Promise
     ]);
     const where = (ids: number[]) => ({ id: { in: ids } });
     return Promise.all([
-      c.project.findMany({ where: where(projectIds), orderBy: { name: "asc" }, take: limit, select: { id: true, name: true, description: true } }),
+      c.project.findMany({
+        where: where(projectIds),
+        orderBy: { name: "asc" },
+        take: limit,
+        select: { id: true, name: true, description: true },
+      }),
       c.entity.findMany({
         where: where(entityIds),
         orderBy: [{ name: "asc" }, { id: "asc" }],
@@ -42,7 +47,13 @@ export async function search(db: Database, text: string, limit: number): Promise
     ]);
   });
   const hits: SearchHit[] = [
-    ...projects.map((p) => ({ type: "project" as const, name: p.name, url: `/projects/${p.id}`, context: "", description: p.description })),
+    ...projects.map((p) => ({
+      type: "project" as const,
+      name: p.name,
+      url: `/projects/${p.id}`,
+      context: "",
+      description: p.description,
+    })),
     ...entities.map((e) => ({
       type: "entity" as const,
       name: e.name,
@@ -53,7 +64,8 @@ export async function search(db: Database, text: string, limit: number): Promise
   ];
   // Names that start with the text first, then alphabetical.
   const lower = q.toLowerCase();
-  const rank = (h: SearchHit) => (h.name.toLowerCase().startsWith(lower) ? 0 : h.name.toLowerCase().includes(lower) ? 1 : 2);
+  const rank = (h: SearchHit) =>
+    h.name.toLowerCase().startsWith(lower) ? 0 : h.name.toLowerCase().includes(lower) ? 1 : 2;
   hits.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
   return hits.slice(0, limit);
 }

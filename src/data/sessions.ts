@@ -39,15 +39,25 @@ export class DatabaseSessionStore extends session.Store {
     const userId = userIdOf(sess);
     this.db
       .run((c) =>
-        c.session.upsert({ where: { sid }, create: { sid, data, expiresAt, userId }, update: { data, expiresAt, userId } }),
+        c.session.upsert({
+          where: { sid },
+          create: { sid, data, expiresAt, userId },
+          update: { data, expiresAt, userId },
+        }),
       )
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then(
+        () => cb?.(),
+        (err) => cb?.(err),
+      );
   }
 
   override destroy(sid: string, cb?: Callback): void {
     this.db
       .run((c) => c.session.deleteMany({ where: { sid } }))
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then(
+        () => cb?.(),
+        (err) => cb?.(err),
+      );
   }
 
   /** Removes expired sessions; returns how many went. */

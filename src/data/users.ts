@@ -40,7 +40,13 @@ export async function getCurrentUser(db: Database, id: number): Promise<CurrentU
   if (user.isSuperuser) for (const code of PERMISSION_CODES) codes.add(code);
   for (const p of user.permissions) codes.add(p.code as PermissionCode);
   for (const g of user.groups) for (const p of g.group.permissions) codes.add(p.code as PermissionCode);
-  return { id: user.id, username: user.username, isSuperuser: user.isSuperuser, isActive: user.isActive, permissions: codes };
+  return {
+    id: user.id,
+    username: user.username,
+    isSuperuser: user.isSuperuser,
+    isActive: user.isActive,
+    permissions: codes,
+  };
 }
 
 export async function findUserForLogin(db: Database, username: string) {
@@ -71,14 +77,19 @@ function toUserRow(user: {
     isActive: user.isActive,
     isSuperuser: user.isSuperuser,
     lastLoginAt: user.lastLoginAt,
-    groups: user.groups.map((g) => ({ id: g.group.id, name: g.group.name })).sort((a, b) => a.name.localeCompare(b.name)),
+    groups: user.groups
+      .map((g) => ({ id: g.group.id, name: g.group.name }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     permissions: user.permissions.map((p) => p.code as PermissionCode).sort(),
   };
 }
 
 export async function listUsers(db: Database): Promise<UserRow[]> {
   const users = await db.run((c) =>
-    c.user.findMany({ orderBy: { username: "asc" }, include: { groups: { include: { group: true } }, permissions: true } }),
+    c.user.findMany({
+      orderBy: { username: "asc" },
+      include: { groups: { include: { group: true } }, permissions: true },
+    }),
   );
   return users.map(toUserRow);
 }

@@ -5,9 +5,9 @@ import type { AppDeps } from "../app.js";
 import {
   createUser,
   deleteGroup,
+  type GroupRow,
   getGroup,
   getUser,
-  type GroupRow,
   listGroups,
   listUsers,
   saveGroup,
@@ -133,7 +133,9 @@ export function adminRouter({ db }: AppDeps): Router {
 
   const groupPage = (title: string) => ({ view: "admin/group-form.njk", locals: { title, permissionOptions } });
   const duplicateGroup = () => ({ name: "A group with this name already exists." });
-  router.get("/admin/groups/new", (_req, res) => renderForm(res, groupPage("Add group"), { name: "", permissions: [] }));
+  router.get("/admin/groups/new", (_req, res) =>
+    renderForm(res, groupPage("Add group"), { name: "", permissions: [] }),
+  );
   router.post("/admin/groups/new", (req, res) =>
     submitForm(req, res, {
       schema: groupForm,

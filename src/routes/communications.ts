@@ -27,7 +27,12 @@ const duplicate = () => ({ port: "This communication (same source, destination, 
 const protocolOptions = PROTOCOLS.map((p) => ({ value: p, label: p }));
 
 const label = (c: CommunicationRow) =>
-  communicationLabel({ source: c.source.entity.name, destination: c.destination.entity.name, protocol: c.protocol, port: c.port });
+  communicationLabel({
+    source: c.source.entity.name,
+    destination: c.destination.entity.name,
+    protocol: c.protocol,
+    port: c.port,
+  });
 
 export function communicationsRouter({ db }: AppDeps): Router {
   const router = Router();
@@ -70,10 +75,20 @@ export function communicationsRouter({ db }: AppDeps): Router {
 
   router.get("/communications/new", requirePermission("add_communication"), async (req, res) => {
     const { project, fromEntity, toEntity } = await newContext(req);
-    const { page: p, interfaceOptions } = await page(`Add communication to ${project.name}`, project.id, nextOf(req, project.id));
+    const { page: p, interfaceOptions } = await page(
+      `Add communication to ${project.name}`,
+      project.id,
+      nextOf(req, project.id),
+    );
     // Pre-select the entity's first interface as source or destination (SPEC §3.3).
     const firstOf = (entityId?: number) => interfaceOptions.find((o) => o.entityId === entityId)?.value ?? "";
-    renderForm(res, p, { source: firstOf(fromEntity), destination: firstOf(toEntity), protocol: "TCP", port: "", description: "" });
+    renderForm(res, p, {
+      source: firstOf(fromEntity),
+      destination: firstOf(toEntity),
+      protocol: "TCP",
+      port: "",
+      description: "",
+    });
   });
   router.post("/communications/new", requirePermission("add_communication"), async (req, res) => {
     const { project } = await newContext(req);
@@ -85,7 +100,11 @@ export function communicationsRouter({ db }: AppDeps): Router {
       duplicate,
       save: async (data) => {
         try {
-          await createCommunication(db, project.id, { ...data, sourceId: data.source, destinationId: data.destination });
+          await createCommunication(db, project.id, {
+            ...data,
+            sourceId: data.source,
+            destinationId: data.destination,
+          });
         } catch (error) {
           if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
           throw error;
@@ -117,7 +136,11 @@ export function communicationsRouter({ db }: AppDeps): Router {
       duplicate,
       save: async (data) => {
         try {
-          await updateCommunication(db, c.id, c.projectId, { ...data, sourceId: data.source, destinationId: data.destination });
+          await updateCommunication(db, c.id, c.projectId, {
+            ...data,
+            sourceId: data.source,
+            destinationId: data.destination,
+          });
         } catch (error) {
           if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
           throw error;
@@ -141,12 +164,16 @@ export function communicationsRouter({ db }: AppDeps): Router {
       cancel: next,
     });
   });
-  router.post("/communications/:communicationId/delete", requirePermission("delete_communication"), async (req, res) => {
-    const c = res.locals.communication as Loaded;
-    await deleteCommunication(db, c.id);
-    flash(req, "success", `Communication ${label(c)} was deleted.`);
-    res.redirect(303, nextOf(req, c.projectId));
-  });
+  router.post(
+    "/communications/:communicationId/delete",
+    requirePermission("delete_communication"),
+    async (req, res) => {
+      const c = res.locals.communication as Loaded;
+      await deleteCommunication(db, c.id);
+      flash(req, "success", `Communication ${label(c)} was deleted.`);
+      res.redirect(303, nextOf(req, c.projectId));
+    },
+  );
 
   return router;
 }

@@ -27,7 +27,10 @@ export async function projectDiagram(deps: AppDeps, dot: string, entityCount: nu
       message: `The diagram is too dense to lay out within ${Math.round(deps.config.DIAGRAM_TIMEOUT_MS / 1000)} s; the table below lists every communication.`,
     };
   deps.logger.warn({ message: result.message }, "diagram render failed");
-  return { status: "unavailable", message: "The diagram could not be drawn; the table below lists every communication." };
+  return {
+    status: "unavailable",
+    message: "The diagram could not be drawn; the table below lists every communication.",
+  };
 }
 
 export function coloursCss(entityIds: number[]): string {
@@ -71,9 +74,15 @@ export function diagramsRouter(deps: AppDeps): Router {
     }
     const result = await deps.diagrams.render(dot);
     if (result.status !== "ok") {
-      res.status(503).set("Retry-After", "60").type("text/plain").send(
-        result.status === "timeout" ? "The diagram is too dense to lay out in time." : "The diagram could not be drawn.",
-      );
+      res
+        .status(503)
+        .set("Retry-After", "60")
+        .type("text/plain")
+        .send(
+          result.status === "timeout"
+            ? "The diagram is too dense to lay out in time."
+            : "The diagram could not be drawn.",
+        );
       return;
     }
     res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");

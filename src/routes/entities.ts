@@ -82,9 +82,14 @@ export function entitiesRouter(deps: AppDeps): Router {
       duplicate,
       save: async (data) => {
         if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
-        if (!fixed.locations.some((l) => l.id === data.location)) return { location: "Choose a location from the list." };
+        if (!fixed.locations.some((l) => l.id === data.location))
+          return { location: "Choose a location from the list." };
         const entity = await createEntity(db, { ...data, projectId: data.project, locationId: data.location });
-        flash(req, "success", `Entity "${entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name })}" was added.`);
+        flash(
+          req,
+          "success",
+          `Entity "${entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name })}" was added.`,
+        );
         return `/entities/${entity.id}`;
       },
     });
@@ -111,7 +116,8 @@ export function entitiesRouter(deps: AppDeps): Router {
       duplicate,
       save: async (data) => {
         if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
-        if (!fixed.locations.some((l) => l.id === data.location)) return { location: "Choose a location from the list." };
+        if (!fixed.locations.some((l) => l.id === data.location))
+          return { location: "Choose a location from the list." };
         try {
           await updateEntity(db, entity.id, { ...data, projectId: data.project, locationId: data.location });
         } catch (error) {

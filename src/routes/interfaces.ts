@@ -82,7 +82,11 @@ export function interfacesRouter({ db }: AppDeps): Router {
       save: async (data) => {
         if (!options.some((o) => o.value === data.entity)) return { entity: "Choose an entity from the list." };
         const saved = await createInterface(db, { ...data, entityId: data.entity });
-        flash(req, "success", `Interface "${saved.name}" of ${interfaceLabel({ ...saved, entity: saved.entity.name })} was added.`);
+        flash(
+          req,
+          "success",
+          `Interface "${saved.name}" of ${interfaceLabel({ ...saved, entity: saved.entity.name })} was added.`,
+        );
         return `/entities/${saved.entity.id}`;
       },
     });

@@ -1,8 +1,8 @@
 // The main page (SPEC §3.1) and the health check.
 import { type RequestHandler, Router } from "express";
+import type { AppDeps } from "../app.js";
 import { listLocations } from "../data/locations.js";
 import { listProjects } from "../data/projects.js";
-import type { AppDeps } from "../app.js";
 import { requirePermission } from "../web/auth.js";
 
 /** Liveness and readiness for a load balancer: no log-in, answers 503 when the database does not. */

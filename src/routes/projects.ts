@@ -1,6 +1,8 @@
 // Project pages (SPEC §3.2, §3.4, §3.5).
 import { Router } from "express";
 import type { AppDeps } from "../app.js";
+import { diagramInput } from "../data/diagrams.js";
+import { getProjectPage } from "../data/entities.js";
 import {
   createProject,
   deleteProject,
@@ -9,16 +11,14 @@ import {
   projectDeletionPreview,
   updateProject,
 } from "../data/projects.js";
-import { diagramInput } from "../data/diagrams.js";
-import { getProjectPage } from "../data/entities.js";
 import { countPreview } from "../domain/display.js";
 import { buildProjectDot } from "../domain/dot.js";
-import { projectDiagram } from "./diagrams.js";
 import { projectForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { notFound, parseId } from "../web/http-errors.js";
+import { projectDiagram } from "./diagrams.js";
 
 const duplicate = () => ({ name: "A project with this name already exists." });
 
@@ -27,7 +27,7 @@ export function projectsRouter(deps: AppDeps): Router {
   const router = Router();
 
   // Loads the project named in the URL once for every route below, or 404.
-  router.param("projectId", async (req, res, next, value) => {
+  router.param("projectId", async (_req, res, next, value) => {
     const project = await getProject(db, parseId(value, "project"));
     if (!project) throw notFound("project");
     res.locals.project = project;

@@ -7,7 +7,11 @@ import { generateEntityRules } from "../domain/iptables.js";
 import type { ArchiveEntity } from "./rules-archive.js";
 
 /** Writes one file per entity into `dir` (created if missing); returns the file names in entity order. */
-export function writeRulesFiles(entities: ArchiveEntity[], dir: string, progress: (done: number, total: number) => void = () => {}): string[] {
+export function writeRulesFiles(
+  entities: ArchiveEntity[],
+  dir: string,
+  progress: (done: number, total: number) => void = () => {},
+): string[] {
   mkdirSync(dir, { recursive: true });
   const names = entityEntryNames(entities);
   const written: string[] = [];

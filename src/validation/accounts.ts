@@ -26,10 +26,9 @@ export const userForm = z.object({
   permissions: many(permission),
 });
 
-export const newUserForm = userForm.extend({ password: newPassword, password2: text("Password confirmation") }).refine(
-  (v) => v.password === v.password2,
-  { path: ["password2"], message: "The two passwords do not match." },
-);
+export const newUserForm = userForm
+  .extend({ password: newPassword, password2: text("Password confirmation") })
+  .refine((v) => v.password === v.password2, { path: ["password2"], message: "The two passwords do not match." });
 
 export const passwordForm = z
   .object({ password: newPassword, password2: text("Password confirmation") })

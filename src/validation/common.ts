@@ -7,6 +7,10 @@ import { DESCRIPTION_MAX, NAME_MAX } from "../domain/constants.js";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this rejects them
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+// C0 controls except TAB and LF (line breaks are allowed), DEL and C1 controls.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this rejects them
+const DESCRIPTION_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
 /** A single text value: a form field sent twice is an error, not an array. */
 export const text = (label = "This field") =>
   z.string({
@@ -33,8 +37,7 @@ export const description = text("Description")
     z
       .string()
       .max(DESCRIPTION_MAX, `Description must be at most ${DESCRIPTION_MAX} characters.`)
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: C0 controls except TAB/LF, DEL and C1 controls
-      .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(v), "Description must not contain control characters."),
+      .refine((v) => !DESCRIPTION_CONTROL.test(v), "Description must not contain control characters."),
   );
 
 /** The largest id a row can have: ids are 32-bit integers on both engines. */

@@ -25,11 +25,15 @@ function same(a: string, b: string): boolean {
 
 export function csrfProtection(req: Request, res: Response, next: NextFunction): void {
   Object.defineProperty(res.locals, "csrfToken", { get: () => csrfToken(req), enumerable: true });
-  if (SAFE.has(req.method)) return next();
+  if (SAFE.has(req.method)) {
+    next();
+    return;
+  }
   const expected = req.session?.csrfToken;
   const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get("x-csrf-token");
   if (!expected || typeof sent !== "string" || !same(sent, expected)) {
-    return next(new HttpError(403, "The form has expired or did not come from this site. Reload the page and try again."));
+    next(new HttpError(403, "The form has expired or did not come from this site. Reload the page and try again."));
+    return;
   }
   next();
 }

@@ -7,7 +7,9 @@ import { createTestContext, csrfFrom, PASSWORD, type TestContext, withStandardUs
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ throttle: new LoginThrottle({ windowMs: 60_000, maxPerAccount: 3, maxPerAddress: 100 }) });
+  ctx = await createTestContext({
+    throttle: new LoginThrottle({ windowMs: 60_000, maxPerAccount: 3, maxPerAddress: 100 }),
+  });
   await withStandardUsers(ctx);
 });
 afterAll(() => ctx.close());
@@ -16,7 +18,10 @@ async function loginAttempt(username: string, password: string, next?: string) {
   const agent = request.agent(ctx.app);
   const form = await agent.get(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
   const url = next ? `/login?next=${encodeURIComponent(next)}` : "/login";
-  const res = await agent.post(url).type("form").send({ _csrf: csrfFrom(form.text), username, password });
+  const res = await agent
+    .post(url)
+    .type("form")
+    .send({ _csrf: csrfFrom(form.text), username, password });
   return { agent, res, form };
 }
 
@@ -39,14 +44,26 @@ describe("log-in", () => {
 
   it("refuses inactive users", async () => {
     const id = await ctx.user("sleeper", ["view"]);
-    await updateUser(ctx.db, id, { username: "sleeper", isActive: false, isSuperuser: false, groupIds: [], permissions: ["view"] });
+    await updateUser(ctx.db, id, {
+      username: "sleeper",
+      isActive: false,
+      isSuperuser: false,
+      groupIds: [],
+      permissions: ["view"],
+    });
     const { res } = await loginAttempt("sleeper", PASSWORD);
     expect(res.status).toBe(401);
     expect(res.text).toContain("This account is inactive.");
   });
 
   it("ignores an external or protocol-relative next", async () => {
-    for (const next of ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http:/x"]) {
+    for (const next of [
+      "https://evil.example/",
+      "//evil.example/x",
+      "/\\evil.example",
+      "javascript:alert(1)",
+      "http:/x",
+    ]) {
       const { res } = await loginAttempt("viewer", PASSWORD, next);
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe("/");
@@ -93,7 +110,10 @@ describe("CSRF", () => {
     const agent = await ctx.login("editor");
     const none = await agent.post("/projects/new").type("form").send({ name: "Sneaky" });
     expect(none.status).toBe(403);
-    const wrong = await agent.post("/projects/new").type("form").send({ name: "Sneaky", _csrf: "x".repeat(43) });
+    const wrong = await agent
+      .post("/projects/new")
+      .type("form")
+      .send({ name: "Sneaky", _csrf: "x".repeat(43) });
     expect(wrong.status).toBe(403);
     const count = await ctx.db.run((c) => c.project.count({ where: { name: "Sneaky" } }));
     expect(count).toBe(0);

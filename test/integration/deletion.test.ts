@@ -36,14 +36,22 @@ describe("project deletion", () => {
     expect(preview.text).toContain("alpha (Doomed project - Doomed site)");
     expect(preview.text).toContain("eth0: alpha (10.0.0.1)");
     expect(preview.text).toContain("alpha -&gt; beta (TCP:22)");
-    expect(preview.text).toMatch(/<ul class="preview-tree">\s*<li><span class="kind">Entity:<\/span> alpha[\s\S]*<ul class="preview-tree">\s*<li><span class="kind">Interface:/);
+    expect(preview.text).toMatch(
+      /<ul class="preview-tree">\s*<li><span class="kind">Entity:<\/span> alpha[\s\S]*<ul class="preview-tree">\s*<li><span class="kind">Interface:/,
+    );
     const before = await rows();
     const res = await editor.post(`/projects/${s.project.id}/delete`).type("form").send({ _csrf: editor.csrf });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe("/");
     const main = await editor.get("/");
     expect(main.text).toContain("Project &quot;Doomed project&quot; and everything in it were deleted.");
-    expect(await rows()).toEqual({ ...before, projects: before.projects - 1, entities: before.entities - 2, interfaces: before.interfaces - 2, communications: before.communications - 1 });
+    expect(await rows()).toEqual({
+      ...before,
+      projects: before.projects - 1,
+      entities: before.entities - 2,
+      interfaces: before.interfaces - 2,
+      communications: before.communications - 1,
+    });
     expect((await editor.get(`/entities/${s.a.id}`)).status).toBe(404);
     expect((await editor.get(`/projects/${keep.project.id}`)).status).toBe(200);
   });
@@ -54,9 +62,26 @@ describe("location deletion", () => {
     const s = await seedProject(ctx.db, "Loc");
     const other = await seedProject(ctx.db, "LocOther");
     // An entity of another location of the same project talks to alpha: that flow goes too.
-    const outsider = await createEntity(ctx.db, { name: "outsider", description: "", projectId: s.project.id, locationId: other.location.id });
-    const oi = await createInterface(ctx.db, { name: "eth0", description: "", entityId: outsider.id, address: "10.5.5.5", netmask: "255.255.255.0" });
-    await createCommunication(ctx.db, s.project.id, { sourceId: oi.id, destinationId: s.ia.id, protocol: "UDP", port: 161, description: "" });
+    const outsider = await createEntity(ctx.db, {
+      name: "outsider",
+      description: "",
+      projectId: s.project.id,
+      locationId: other.location.id,
+    });
+    const oi = await createInterface(ctx.db, {
+      name: "eth0",
+      description: "",
+      entityId: outsider.id,
+      address: "10.5.5.5",
+      netmask: "255.255.255.0",
+    });
+    await createCommunication(ctx.db, s.project.id, {
+      sourceId: oi.id,
+      destinationId: s.ia.id,
+      protocol: "UDP",
+      port: 161,
+      description: "",
+    });
     const preview = await editor.get(`/locations/${s.location.id}/delete`);
     expect(preview.text).toContain("This also deletes 2 entities, 2 interfaces and 2 communications:");
     expect(preview.text).toContain("outsider -&gt; alpha (UDP:161)");
@@ -93,7 +118,10 @@ describe("entity, interface and communication deletion", () => {
     const next = encodeURIComponent(`/entities/${s.b.id}`);
     const page = await editor.get(`/communications/${s.communication}/delete?next=${next}`);
     expect(page.text).toContain("alpha -&gt; beta (TCP:22)");
-    const res = await editor.post(`/communications/${s.communication}/delete?next=${next}`).type("form").send({ _csrf: editor.csrf });
+    const res = await editor
+      .post(`/communications/${s.communication}/delete?next=${next}`)
+      .type("form")
+      .send({ _csrf: editor.csrf });
     expect(res.headers.location).toBe(`/entities/${s.b.id}`);
   });
 

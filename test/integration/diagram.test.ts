@@ -30,7 +30,13 @@ beforeAll(async () => {
   for (const [i, name] of names.entries()) {
     const e = await createEntity(ctx.db, { name, description: "", projectId, locationId: i % 2 ? b.id : a.id });
     entityIds.push(e.id);
-    const iface = await createInterface(ctx.db, { name: "eth0", description: "", entityId: e.id, address: `10.0.0.${i + 1}`, netmask: "255.255.255.255" });
+    const iface = await createInterface(ctx.db, {
+      name: "eth0",
+      description: "",
+      entityId: e.id,
+      address: `10.0.0.${i + 1}`,
+      netmask: "255.255.255.255",
+    });
     ifaces.push(iface.id);
   }
   const flows: [number, number, "TCP" | "UDP" | "ICMP", number][] = [
@@ -40,21 +46,30 @@ beforeAll(async () => {
     [3, 1, "TCP", 5432],
   ];
   for (const [s, d, protocol, port] of flows) {
-    await createCommunication(ctx.db, projectId, { sourceId: ifaces[s] as number, destinationId: ifaces[d] as number, protocol, port, description: "" });
+    await createCommunication(ctx.db, projectId, {
+      sourceId: ifaces[s] as number,
+      destinationId: ifaces[d] as number,
+      protocol,
+      port,
+      description: "",
+    });
   }
 });
 afterAll(() => ctx.close());
 
 describe("GET /projects/:id/diagram.svg", () => {
   it("is well-formed SVG with every entity name, location and edge label as text", async () => {
-    const res = await viewer.get(`/projects/${projectId}/diagram.svg`).buffer(true).parse((r, cb) => {
-      let text = "";
-      r.setEncoding("utf8");
-      r.on("data", (c: string) => {
-        text += c;
+    const res = await viewer
+      .get(`/projects/${projectId}/diagram.svg`)
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = "";
+        r.setEncoding("utf8");
+        r.on("data", (c: string) => {
+          text += c;
+        });
+        r.on("end", () => cb(null, text));
       });
-      r.on("end", () => cb(null, text));
-    });
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toBe("image/svg+xml; charset=utf-8");
     const root = parseXml(res.body as string);
@@ -74,7 +89,9 @@ describe("GET /projects/:id/diagram.svg", () => {
 
   it("answers 304 to a revalidation with the ETag", async () => {
     const first = await viewer.get(`/projects/${projectId}/diagram.svg`);
-    const again = await viewer.get(`/projects/${projectId}/diagram.svg`).set("If-None-Match", String(first.headers.etag));
+    const again = await viewer
+      .get(`/projects/${projectId}/diagram.svg`)
+      .set("If-None-Match", String(first.headers.etag));
     expect(again.status).toBe(304);
   });
 
@@ -83,14 +100,18 @@ describe("GET /projects/:id/diagram.svg", () => {
     await ctx.db.run((c) => c.entity.update({ where: { id: entityIds[0] as number }, data: { name: "renamed" } }));
     const after = (await viewer.get(`/projects/${projectId}/diagram.svg`)).headers.etag;
     expect(after).not.toBe(before);
-    await ctx.db.run((c) => c.entity.update({ where: { id: entityIds[0] as number }, data: { name: names[0] as string } }));
+    await ctx.db.run((c) =>
+      c.entity.update({ where: { id: entityIds[0] as number }, data: { name: names[0] as string } }),
+    );
   });
 });
 
 describe("project page", () => {
   it("shows the diagram and a table whose cells carry the diagram's colours", async () => {
     const page = await viewer.get(`/projects/${projectId}`);
-    expect(page.text).toMatch(/<img src="\/projects\/\d+\/diagram\.svg\?v=[0-9a-f]{16}" alt="Diagram of the communications of Diagram/);
+    expect(page.text).toMatch(
+      /<img src="\/projects\/\d+\/diagram\.svg\?v=[0-9a-f]{16}" alt="Diagram of the communications of Diagram/,
+    );
     expect(page.text).toContain(`<link rel="stylesheet" href="/projects/${projectId}/colours.css`);
     expect(page.text).toContain(`class="entity-colour entity-colour-${entityIds[0]}"`);
     const css = await viewer.get(`/projects/${projectId}/colours.css`);
@@ -99,6 +120,10 @@ describe("project page", () => {
       expect(css.text).toContain(`.entity-colour-${id}{background-color:${colour.fill};color:${colour.text}}`);
     }
     // The entity name is a link inside the coloured cell: the colour is not the only carrier of meaning.
-    expect(page.text).toMatch(new RegExp(`class="entity-colour entity-colour-${entityIds[0]}"><a href="/entities/${entityIds[0]}">web &amp; app</a>`));
+    expect(page.text).toMatch(
+      new RegExp(
+        `class="entity-colour entity-colour-${entityIds[0]}"><a href="/entities/${entityIds[0]}">web &amp; app</a>`,
+      ),
+    );
   });
 });

@@ -33,7 +33,12 @@ const routes: Route[] = [
   { method: "post", path: () => `/projects/${seed.project.id}/edit`, needs: "change_project", ok: [422] },
   { method: "get", path: () => `/projects/${seed.project.id}/delete`, needs: "delete_project", ok: [200] },
   { method: "get", path: () => `/projects/${seed.project.id}/iptables.zip`, needs: "view", ok: [200] },
-  { method: "get", path: () => `/projects/${seed.project.id}/locations/${seed.location.id}/iptables.zip`, needs: "view", ok: [200] },
+  {
+    method: "get",
+    path: () => `/projects/${seed.project.id}/locations/${seed.location.id}/iptables.zip`,
+    needs: "view",
+    ok: [200],
+  },
   { method: "get", path: () => `/projects/${seed.project.id}/diagram.svg`, needs: "view", ok: [200] },
   { method: "get", path: () => `/projects/${seed.project.id}/colours.css`, needs: "view", ok: [200] },
   { method: "get", path: () => "/locations/new", needs: "add_location", ok: [200] },
@@ -53,13 +58,33 @@ const routes: Route[] = [
   { method: "get", path: () => `/interfaces/${seed.ia.id}/edit`, needs: "change_interface", ok: [200] },
   { method: "post", path: () => `/interfaces/${seed.ia.id}/edit`, needs: "change_interface", ok: [422] },
   { method: "get", path: () => `/interfaces/${seed.ia.id}/delete`, needs: "delete_interface", ok: [200] },
-  { method: "get", path: () => `/communications/new?project=${seed.project.id}`, needs: "add_communication", ok: [200] },
+  {
+    method: "get",
+    path: () => `/communications/new?project=${seed.project.id}`,
+    needs: "add_communication",
+    ok: [200],
+  },
   { method: "get", path: () => `/communications/new?from_entity=${seed.a.id}`, needs: "add_communication", ok: [200] },
   { method: "get", path: () => `/communications/new?to_entity=${seed.b.id}`, needs: "add_communication", ok: [200] },
-  { method: "post", path: () => `/communications/new?project=${seed.project.id}`, needs: "add_communication", ok: [422] },
+  {
+    method: "post",
+    path: () => `/communications/new?project=${seed.project.id}`,
+    needs: "add_communication",
+    ok: [422],
+  },
   { method: "get", path: () => `/communications/${seed.communication}/edit`, needs: "change_communication", ok: [200] },
-  { method: "post", path: () => `/communications/${seed.communication}/edit`, needs: "change_communication", ok: [422] },
-  { method: "get", path: () => `/communications/${seed.communication}/delete`, needs: "delete_communication", ok: [200] },
+  {
+    method: "post",
+    path: () => `/communications/${seed.communication}/edit`,
+    needs: "change_communication",
+    ok: [422],
+  },
+  {
+    method: "get",
+    path: () => `/communications/${seed.communication}/delete`,
+    needs: "delete_communication",
+    ok: [200],
+  },
   { method: "get", path: () => "/search?q=alpha", needs: "view", ok: [200] },
   { method: "get", path: () => "/search/suggest?q=alp", needs: "view", ok: [200] },
   { method: "get", path: () => "/admin", needs: "superuser", ok: [200] },
@@ -73,7 +98,13 @@ const routes: Route[] = [
 ];
 
 async function call(agent: Agent | ReturnType<typeof request>, route: Route, csrf?: string) {
-  const r = route.method === "get" ? agent.get(route.path()) : agent.post(route.path()).type("form").send({ _csrf: csrf ?? "" });
+  const r =
+    route.method === "get"
+      ? agent.get(route.path())
+      : agent
+          .post(route.path())
+          .type("form")
+          .send({ _csrf: csrf ?? "" });
   return r;
 }
 
@@ -101,7 +132,13 @@ describe("deletions for the three callers", () => {
   const deletions = ["project", "location", "entity", "interface", "communication"] as const;
   it.each(deletions)("POST /%s/:id/delete", async (kind) => {
     const s = await seedProject(ctx.db);
-    const id = { project: s.project.id, location: s.location.id, entity: s.a.id, interface: s.ia.id, communication: s.communication }[kind];
+    const id = {
+      project: s.project.id,
+      location: s.location.id,
+      entity: s.a.id,
+      interface: s.ia.id,
+      communication: s.communication,
+    }[kind];
     const path = `/${kind === "entity" ? "entities" : `${kind}s`}/${id}/delete`;
     expect((await request(ctx.app).post(path)).status).toBe(302);
     expect((await viewer.post(path).type("form").send({ _csrf: viewer.csrf })).status).toBe(403);
@@ -112,13 +149,18 @@ describe("deletions for the three callers", () => {
 });
 
 describe("unknown ids", () => {
-  it.each(["/projects/999999", "/entities/999999", "/interfaces/999999/edit", "/communications/999999/edit", "/locations/999999/edit", "/projects/abc", "/entities/1e3"])(
-    "%s is a 404 page in the layout",
-    async (path) => {
-      const res = await admin.get(path);
-      expect(res.status).toBe(404);
-      expect(res.text).toContain("Page not found");
-      expect(res.text).toContain('class="navbar"');
-    },
-  );
+  it.each([
+    "/projects/999999",
+    "/entities/999999",
+    "/interfaces/999999/edit",
+    "/communications/999999/edit",
+    "/locations/999999/edit",
+    "/projects/abc",
+    "/entities/1e3",
+  ])("%s is a 404 page in the layout", async (path) => {
+    const res = await admin.get(path);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain("Page not found");
+    expect(res.text).toContain('class="navbar"');
+  });
 });

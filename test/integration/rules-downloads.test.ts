@@ -1,7 +1,7 @@
 // Rule downloads (SPEC §5, §6): the entity file, the project and location ZIP
 // archives, their entry names and download headers.
 import { unzipSync } from "fflate";
-import request from "supertest";
+import type request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommunication } from "../../src/data/communications.js";
 import { createEntity } from "../../src/data/entities.js";
@@ -32,7 +32,10 @@ async function zipOf(path: string) {
   expect(res.status).toBe(200);
   expect(res.headers["content-type"]).toBe("application/zip");
   const files = unzipSync(new Uint8Array(res.body as Buffer));
-  return { res, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString("utf8")])) };
+  return {
+    res,
+    files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString("utf8")])),
+  };
 }
 
 describe("project and location archives", () => {
@@ -43,27 +46,60 @@ describe("project and location archives", () => {
     const dr = await createLocation(ctx.db, { name: "Ötztal DR", description: "" });
     const make = async (name: string, locationId: number, address: string) => {
       const e = await createEntity(ctx.db, { name, description: "", projectId: project.id, locationId });
-      const i = await createInterface(ctx.db, { name: "eth0", description: "", entityId: e.id, address, netmask: "255.255.255.255" });
+      const i = await createInterface(ctx.db, {
+        name: "eth0",
+        description: "",
+        entityId: e.id,
+        address,
+        netmask: "255.255.255.255",
+      });
       return { e, i };
     };
     const web = await make("Web Server", main.id, "10.1.0.1");
     const web2 = await make("web server", main.id, "10.1.0.2"); // same slug: gets -ID
     const hostile = await make("../../etc/passwd", main.id, "10.1.0.3");
     const empty = await make("日本", dr.id, "10.1.0.4"); // slug empty: entity-ID
-    await createCommunication(ctx.db, project.id, { sourceId: web2.i.id, destinationId: web.i.id, protocol: "TCP", port: 443, description: "HTTPS" });
-    await createCommunication(ctx.db, project.id, { sourceId: web.i.id, destinationId: empty.i.id, protocol: "UDP", port: 53, description: "" });
-    ids = { project: project.id, main: main.id, dr: dr.id, web: web.e.id, web2: web2.e.id, hostile: hostile.e.id, empty: empty.e.id };
+    await createCommunication(ctx.db, project.id, {
+      sourceId: web2.i.id,
+      destinationId: web.i.id,
+      protocol: "TCP",
+      port: 443,
+      description: "HTTPS",
+    });
+    await createCommunication(ctx.db, project.id, {
+      sourceId: web.i.id,
+      destinationId: empty.i.id,
+      protocol: "UDP",
+      port: 53,
+      description: "",
+    });
+    ids = {
+      project: project.id,
+      main: main.id,
+      dr: dr.id,
+      web: web.e.id,
+      web2: web2.e.id,
+      hostile: hostile.e.id,
+      empty: empty.e.id,
+    };
   });
 
   it("holds one file per entity with SPEC §6 names, collisions and empty slugs resolved", async () => {
     const { res, files } = await zipOf(`/projects/${ids.project}/iptables.zip`);
     expect(Object.keys(files).sort()).toEqual(
-      ["web_server-iptables.conf", `web_server-${ids.web2}-iptables.conf`, "etcpasswd-iptables.conf", `entity-${ids.empty}-iptables.conf`].sort(),
+      [
+        "web_server-iptables.conf",
+        `web_server-${ids.web2}-iptables.conf`,
+        "etcpasswd-iptables.conf",
+        `entity-${ids.empty}-iptables.conf`,
+      ].sort(),
     );
     for (const name of Object.keys(files)) {
       expect(name).not.toMatch(/[/\\]|\.\./);
     }
-    expect(files["web_server-iptables.conf"]).toContain("-A INPUT -s 10.1.0.2 -d 10.1.0.1 -p tcp -m tcp --dport 443 -j ACCEPT");
+    expect(files["web_server-iptables.conf"]).toContain(
+      "-A INPUT -s 10.1.0.2 -d 10.1.0.1 -p tcp -m tcp --dport 443 -j ACCEPT",
+    );
     // SPEC §6 slugs keep only [a-z0-9._-], so even a non-ASCII project name
     // gives a plain ASCII file name that needs no RFC 6266 `filename*`.
     expect(res.headers["content-disposition"]).toBe("attachment; filename=zrich_bank_nd_co-iptables.zip");
@@ -81,7 +117,9 @@ describe("project and location archives", () => {
   it("holds only the location's entities in the location archive", async () => {
     const { res, files } = await zipOf(`/projects/${ids.project}/locations/${ids.dr}/iptables.zip`);
     expect(Object.keys(files)).toEqual([`entity-${ids.empty}-iptables.conf`]);
-    expect(files[`entity-${ids.empty}-iptables.conf`]).toContain("-A INPUT -s 10.1.0.1 -d 10.1.0.4 -p udp -m udp --dport 53 -j ACCEPT");
+    expect(files[`entity-${ids.empty}-iptables.conf`]).toContain(
+      "-A INPUT -s 10.1.0.1 -d 10.1.0.4 -p udp -m udp --dport 53 -j ACCEPT",
+    );
     expect(String(res.headers["content-disposition"])).toContain("zrich_bank_nd_co-tztal_dr-iptables.zip");
   });
 
@@ -95,7 +133,10 @@ describe("project and location archives", () => {
     const { files } = await zipOf(`/projects/${ids.project}/iptables.zip`);
     const hostile = files["etcpasswd-iptables.conf"];
     expect(hostile).toBe(
-      generateEntityRules({ entity: { name: "../../etc/passwd", project: "Zürich Bank ünd Co", location: "Main Site" }, incoming: [] }),
+      generateEntityRules({
+        entity: { name: "../../etc/passwd", project: "Zürich Bank ünd Co", location: "Main Site" },
+        incoming: [],
+      }),
     );
   });
 

@@ -20,14 +20,25 @@ beforeAll(async () => {
   await createProject(ctx.db, { name: "Other", description: "has the DATABASE tier" });
   const location = await createLocation(ctx.db, { name: "Site", description: "" });
   await createEntity(ctx.db, { name: "db-Primary", description: "", projectId: project.id, locationId: location.id });
-  await createEntity(ctx.db, { name: "web", description: "talks to the Database", projectId: project.id, locationId: location.id });
+  await createEntity(ctx.db, {
+    name: "web",
+    description: "talks to the Database",
+    projectId: project.id,
+    locationId: location.id,
+  });
   for (let i = 0; i < 15; i++) {
-    await createEntity(ctx.db, { name: `bulk-${String(i).padStart(2, "0")}`, description: "", projectId: project.id, locationId: location.id });
+    await createEntity(ctx.db, {
+      name: `bulk-${String(i).padStart(2, "0")}`,
+      description: "",
+      projectId: project.id,
+      locationId: location.id,
+    });
   }
 });
 afterAll(() => ctx.close());
 
-const names = (res: request.Response) => [...res.text.matchAll(/<a href="\/(?:projects|entities)\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+const names = (res: request.Response) =>
+  [...res.text.matchAll(/<a href="\/(?:projects|entities)\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
 
 describe("search page", () => {
   it("finds projects and entities by name and description, ignoring case", async () => {

@@ -24,8 +24,19 @@ beforeAll(async () => {
   viewer = await ctx.login("viewer");
   seed = await seedProject(ctx.db, "Cli Rules");
   const dr = await createLocation(ctx.db, { name: "DR site", description: "" });
-  const far = await createEntity(ctx.db, { name: "Alpha", description: "", projectId: seed.project.id, locationId: dr.id });
-  await createInterface(ctx.db, { name: "eth0", description: "", entityId: far.id, address: "10.9.0.1", netmask: "255.255.255.0" });
+  const far = await createEntity(ctx.db, {
+    name: "Alpha",
+    description: "",
+    projectId: seed.project.id,
+    locationId: dr.id,
+  });
+  await createInterface(ctx.db, {
+    name: "eth0",
+    description: "",
+    entityId: far.id,
+    address: "10.9.0.1",
+    netmask: "255.255.255.0",
+  });
   out = mkdtempSync(path.join(tmpdir(), "conntrackt-rules-"));
   env = { DATABASE_URL: ctx.db.url };
 });
@@ -43,7 +54,9 @@ async function zipFiles(url: string): Promise<Record<string, string>> {
       r.on("data", (c: Buffer) => chunks.push(c));
       r.on("end", () => cb(null, Buffer.concat(chunks)));
     });
-  return Object.fromEntries(Object.entries(unzipSync(new Uint8Array(res.body as Buffer))).map(([k, v]) => [k, Buffer.from(v).toString("utf8")]));
+  return Object.fromEntries(
+    Object.entries(unzipSync(new Uint8Array(res.body as Buffer))).map(([k, v]) => [k, Buffer.from(v).toString("utf8")]),
+  );
 }
 
 function dirFiles(dir: string): Record<string, string> {
@@ -60,13 +73,19 @@ describe("conntrackt iptables", () => {
     const files = dirFiles(dir);
     const far = await ctx.db.run((c) => c.entity.findFirstOrThrow({ where: { name: "Alpha" } }));
     // "Alpha" gives the same slug as "alpha" and came later: it gets -ID (SPEC §6).
-    expect(Object.keys(files).sort()).toEqual([`alpha-${far.id}-iptables.conf`, "alpha-iptables.conf", "beta-iptables.conf"]);
+    expect(Object.keys(files).sort()).toEqual([
+      `alpha-${far.id}-iptables.conf`,
+      "alpha-iptables.conf",
+      "beta-iptables.conf",
+    ]);
     expect(files).toEqual(await zipFiles(`/projects/${seed.project.id}/iptables.zip`));
   });
 
   it("writes only one location's entities with --location", async () => {
     const dir = path.join(out, "location");
-    const result = await runCli(["iptables", "--project", "Cli Rules project", "--location", "DR site", "--out", dir], { env });
+    const result = await runCli(["iptables", "--project", "Cli Rules project", "--location", "DR site", "--out", dir], {
+      env,
+    });
     expect(result.status).toBe(0);
     const files = dirFiles(dir);
     expect(Object.keys(files)).toHaveLength(1);
@@ -88,7 +107,11 @@ describe("conntrackt iptables", () => {
     [["iptables", "--out", "x"], 2, "--project NAME is required"],
     [["iptables", "--project", "Cli Rules project"], 2, "--out DIR is required"],
     [["iptables", "--project", "Nope", "--out", "x"], 1, 'no project named "Nope"'],
-    [["iptables", "--project", "Cli Rules project", "--location", "Nowhere", "--out", "x"], 1, 'no location named "Nowhere"'],
+    [
+      ["iptables", "--project", "Cli Rules project", "--location", "Nowhere", "--out", "x"],
+      1,
+      'no location named "Nowhere"',
+    ],
   ])("fails with one line: %j", async (argv, status, reason) => {
     const result = await runCli(argv as string[], { env });
     expect(result.status).toBe(status);

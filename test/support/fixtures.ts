@@ -14,8 +14,20 @@ export async function seedProject(db: Database, prefix = `P${++counter}`) {
   const location = await createLocation(db, { name: `${prefix} site`, description: "" });
   const a = await createEntity(db, { name: "alpha", description: "", projectId: project.id, locationId: location.id });
   const b = await createEntity(db, { name: "beta", description: "", projectId: project.id, locationId: location.id });
-  const ia = await createInterface(db, { name: "eth0", description: "", entityId: a.id, address: "10.0.0.1", netmask: "255.255.255.255" });
-  const ib = await createInterface(db, { name: "eth0", description: "", entityId: b.id, address: "10.0.0.2", netmask: "255.255.255.255" });
+  const ia = await createInterface(db, {
+    name: "eth0",
+    description: "",
+    entityId: a.id,
+    address: "10.0.0.1",
+    netmask: "255.255.255.255",
+  });
+  const ib = await createInterface(db, {
+    name: "eth0",
+    description: "",
+    entityId: b.id,
+    address: "10.0.0.2",
+    netmask: "255.255.255.255",
+  });
   const communication = await createCommunication(db, project.id, {
     sourceId: ia.id,
     destinationId: ib.id,

@@ -12,9 +12,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
-  options: TestContextOptions = {},
-): Promise<TestServer> {
+export async function startTestServer(options: TestContextOptions = {}): Promise<TestServer> {
   const ctx = await createTestContext(options);
   // Port 0: the kernel picks a free port, so parallel test files never collide.
   const server = await new Promise<ReturnType<typeof ctx.app.listen>>((resolve, reject) => {

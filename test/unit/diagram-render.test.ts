@@ -8,7 +8,7 @@ import { buildProjectDot } from "../../src/domain/dot.js";
 import type { DiagramInput } from "../../src/domain/types.js";
 import { DiagramRenderer, diagramEtag, type RenderResult } from "../../src/services/diagram.js";
 
-import { parseXml, textOf, walk, type XmlElement } from "../support/xml.js";
+import { parseXml, textOf, walk } from "../support/xml.js";
 
 // ---------------------------------------------------------------------------
 

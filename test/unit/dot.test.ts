@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Graphviz } from "@hpcc-js/wasm-graphviz";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -130,7 +130,8 @@ function parseDot(source: string): ParsedGraph {
         if (token.value === "graph") Object.assign(attrs, list);
         else if (token.value === "node") Object.assign(graph.nodeDefaults, list);
         // Edge defaults carry only fonts: nothing that changes the structure.
-        else if (Object.keys(list).some((k) => !["fontname", "fontsize"].includes(k))) throw new Error("unexpected edge defaults");
+        else if (Object.keys(list).some((k) => !["fontname", "fontsize"].includes(k)))
+          throw new Error("unexpected edge defaults");
       } else if (token.kind === "id" && token.value === "subgraph") {
         if (subgraph) throw new Error("nested subgraph");
         const id = identifier();
