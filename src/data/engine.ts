@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.js";
 import { type Prisma, PrismaClient } from "../generated/sqlite/client.js";
 
@@ -78,7 +78,41 @@ export function createAdapterFactory(url: string): SqlMigrationAwareDriverAdapte
   if (engineOf(url) === "postgresql") return new PrismaPg({ connectionString: url, max: 10 });
   const file = sqliteFile(url);
   mkdirSync(path.dirname(file), { recursive: true });
-  return new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+  return immediateTransactions(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }));
+}
+
+/**
+ * Makes every SQLite transaction take the write lock when it begins. The
+ * adapter's BEGIN is deferred: a transaction that reads, then writes, while
+ * another process (the CLI, a second server) has written meanwhile fails at
+ * once with SQLITE_BUSY, whatever the busy timeout. BEGIN IMMEDIATE waits
+ * for the lock (busy timeout) instead; within the process the queue already
+ * runs one transaction at a time, so nothing is lost by taking it early.
+ */
+function immediateTransactions(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  const wrap = async (adapter: SqlDriverAdapter): Promise<SqlDriverAdapter> => {
+    const start = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => {
+      const tx = await start(isolationLevel);
+      const run = (sql: string) => tx.executeRaw({ sql, args: [], argTypes: [] });
+      try {
+        // A deferred BEGIN has taken no lock yet: swap it for an immediate one.
+        await run("ROLLBACK");
+        await run("BEGIN IMMEDIATE");
+      } catch (error) {
+        await tx.rollback();
+        throw error;
+      }
+      return tx;
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wrap(await factory.connect()),
+    connectToShadowDb: async () => wrap(await factory.connectToShadowDb()),
+  };
 }
 
 export async function openDatabase(url: string): Promise<Database> {

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_GROUPS } from "../domain/constants.js";
 import { hashPassword } from "../services/passwords.js";
-import { createAdapterFactory, type Database, engineOf } from "./engine.js";
+import { createAdapterFactory, type Database, engineOf, type Tx } from "./engine.js";
 import { applyMigrations } from "./migrate.js";
 
 /**
@@ -14,8 +14,19 @@ export async function migrateDatabase(url: string): Promise<string[]> {
   return applyMigrations(engineOf(url), createAdapterFactory(url));
 }
 
+/**
+ * Processes starting together on an empty PostgreSQL database would both see
+ * no group (or no user) and both create it; the second would stop on the
+ * unique name. A transaction-scoped advisory lock makes them take turns.
+ * (SQLite: every transaction takes the write lock when it begins.)
+ */
+async function lockStartUp(db: Database, tx: Tx): Promise<void> {
+  if (db.engine === "postgresql") await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(72707370)");
+}
+
 export async function ensureDefaultGroups(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
+    await lockStartUp(db, tx);
     for (const [name, codes] of Object.entries(DEFAULT_GROUPS)) {
       const existing = await tx.group.findUnique({ where: { name } });
       if (existing) continue;
@@ -35,6 +46,7 @@ export async function ensureInitialAdmin(db: Database, initialPassword: string |
   const password = initialPassword ?? (generated as string);
   const passwordHash = await hashPassword(password);
   const created = await db.transaction(async (tx) => {
+    await lockStartUp(db, tx);
     if ((await tx.user.count()) > 0) return false;
     await tx.user.create({ data: { username: "admin", passwordHash, isSuperuser: true } });
     return true;

@@ -35,9 +35,9 @@ describe.skipIf(unreachable !== null)("two app processes on one PostgreSQL datab
       SESSION_SECRET: SECRET,
       INITIAL_ADMIN_PASSWORD: ADMIN_PASSWORD,
     };
-    // One after the other: the first migrates and creates `admin`, the second finds them.
-    a = await startServer("A", env);
-    b = await startServer("B", env);
+    // Both at once on the empty database: migrations and the first-start
+    // set-up take turns (schema engine and advisory locks), neither crashes.
+    [a, b] = await Promise.all([startServer("A", env), startServer("B", env)]);
   }, 120_000);
 
   afterAll(async () => {
