@@ -34,7 +34,7 @@ async function main(): Promise<void> {
 
   const app = createApp({ config, db, logger });
   const server: Server = app.listen(config.PORT, config.HOST, () => {
-    logger.info(`Conntrackt listening on http://${config.HOST}:${config.PORT}`);
+    logger.info(`Conntrackt listening on http://${config.HOST}:${(server.address() as { port: number }).port}`);
   });
   server.on("error", (err) => {
     logger.fatal({ err }, "cannot listen");
