@@ -21,7 +21,7 @@ import { groupForm, newUserForm, passwordForm, userForm } from "../validation/ac
 import { requireSuperuser } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
-import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 
 const permissionOptions = PERMISSION_CODES.map((code) => ({ value: code, label: code }));
 
@@ -29,18 +29,14 @@ export function adminRouter({ db }: AppDeps): Router {
   const router = Router();
   router.use("/admin", requireSuperuser);
 
-  router.param("userId", async (_req, res, next, value) => {
-    const user = await getUser(db, parseId(value, "user"));
-    if (!user) throw notFound("user");
-    res.locals.account = user;
-    next();
-  });
-  router.param("groupId", async (_req, res, next, value) => {
-    const group = await getGroup(db, parseId(value, "group"));
-    if (!group) throw notFound("group");
-    res.locals.group = group;
-    next();
-  });
+  router.param(
+    "userId",
+    load("user", "account", (id) => getUser(db, id)),
+  );
+  router.param(
+    "groupId",
+    load("group", "group", (id) => getGroup(db, id)),
+  );
 
   router.get("/admin", async (_req, res) => {
     const [users, groups] = await Promise.all([listUsers(db), listGroups(db)]);

@@ -19,6 +19,7 @@ import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { badRequest, notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 import { safeNext } from "../web/safe-next.js";
 
 type Loaded = CommunicationRow & { projectId: number };
@@ -37,12 +38,10 @@ const label = (c: CommunicationRow) =>
 export function communicationsRouter({ db }: AppDeps): Router {
   const router = Router();
 
-  router.param("communicationId", async (_req, res, next, value) => {
-    const communication = await getCommunication(db, parseId(value, "communication"));
-    if (!communication) throw notFound("communication");
-    res.locals.communication = communication;
-    next();
-  });
+  router.param(
+    "communicationId",
+    load("communication", "communication", (id) => getCommunication(db, id)),
+  );
 
   /** The project the new communication belongs to, from `?project=`, `?from_entity=` or `?to_entity=`. */
   async function newContext(req: Request) {

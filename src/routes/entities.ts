@@ -21,6 +21,7 @@ import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 
 const duplicate = () => ({ name: "An entity with this name already exists in this project." });
 const moveRefused = { project: "The entity cannot move while it has communications in its current project." };
@@ -29,12 +30,10 @@ export function entitiesRouter(deps: AppDeps): Router {
   const { db } = deps;
   const router = Router();
 
-  router.param("entityId", async (_req, res, next, value) => {
-    const entity = await getEntity(db, parseId(value, "entity"));
-    if (!entity) throw notFound("entity");
-    res.locals.entity = entity;
-    next();
-  });
+  router.param(
+    "entityId",
+    load("entity", "entity", (id) => getEntity(db, id)),
+  );
 
   /** `?project=` and `?location=` fix those fields (SPEC §3.4); unknown ids are a 404. */
   async function fixedFields(req: Request) {

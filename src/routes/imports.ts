@@ -11,7 +11,7 @@ import { text } from "../validation/common.js";
 import { readCsvImport } from "../validation/csv-import.js";
 import { can, requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
-import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 
 const EXAMPLE = `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location
 app1,192.168.1.10,,db1,192.168.1.20,,TCP,5432,Application database,Main site,Main site
@@ -23,12 +23,10 @@ export function importsRouter(deps: AppDeps): Router {
   const { db } = deps;
   const router = Router();
 
-  router.param("projectId", async (_req, res, next, value) => {
-    const project = await getProject(db, parseId(value, "project"));
-    if (!project) throw notFound("project");
-    res.locals.project = project;
-    next();
-  });
+  router.param(
+    "projectId",
+    load("project", "project", (id) => getProject(db, id)),
+  );
 
   const allowed = requirePermission("view", "add_entity", "add_interface", "add_communication");
 

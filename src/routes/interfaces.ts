@@ -18,6 +18,7 @@ import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 
 const duplicate = (fields: string[]) =>
   fields.includes("address")
@@ -27,12 +28,10 @@ const duplicate = (fields: string[]) =>
 export function interfacesRouter({ db }: AppDeps): Router {
   const router = Router();
 
-  router.param("interfaceId", async (_req, res, next, value) => {
-    const iface = await getInterface(db, parseId(value, "interface"));
-    if (!iface) throw notFound("interface");
-    res.locals.iface = iface;
-    next();
-  });
+  router.param(
+    "interfaceId",
+    load("interface", "iface", (id) => getInterface(db, id)),
+  );
 
   const entityOptions = async (projectId?: number) =>
     (await listEntities(db, projectId === undefined ? {} : { projectId })).map((e) => ({

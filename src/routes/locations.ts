@@ -14,19 +14,17 @@ import { locationForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
-import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 
 const duplicate = () => ({ name: "A location with this name already exists." });
 
 export function locationsRouter({ db }: AppDeps): Router {
   const router = Router();
 
-  router.param("locationId", async (_req, res, next, value) => {
-    const location = await getLocation(db, parseId(value, "location"));
-    if (!location) throw notFound("location");
-    res.locals.location = location;
-    next();
-  });
+  router.param(
+    "locationId",
+    load("location", "location", (id) => getLocation(db, id)),
+  );
 
   const newPage = { view: "locations/form.njk", locals: { title: "Add location", cancel: "/" } };
   router.get("/locations/new", requirePermission("view", "add_location"), (_req, res) =>

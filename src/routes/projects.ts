@@ -17,7 +17,7 @@ import { projectForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
-import { notFound, parseId } from "../web/http-errors.js";
+import { load } from "../web/load.js";
 import { projectDiagram } from "./diagrams.js";
 
 const duplicate = () => ({ name: "A project with this name already exists." });
@@ -26,13 +26,10 @@ export function projectsRouter(deps: AppDeps): Router {
   const { db } = deps;
   const router = Router();
 
-  // Loads the project named in the URL once for every route below, or 404.
-  router.param("projectId", async (_req, res, next, value) => {
-    const project = await getProject(db, parseId(value, "project"));
-    if (!project) throw notFound("project");
-    res.locals.project = project;
-    next();
-  });
+  router.param(
+    "projectId",
+    load("project", "project", (id) => getProject(db, id)),
+  );
 
   const newPage = { view: "projects/form.njk", locals: { title: "Add project", cancel: "/" } };
   router.get("/projects/new", requirePermission("view", "add_project"), (_req, res) =>

@@ -5,12 +5,11 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli.js";
 import { openDatabase, projectRoot } from "../../src/data/engine.js";
 import { verifyPassword } from "../../src/services/passwords.js";
+import { type CliRun, runCli } from "../support/cli.js";
 
 const exec = promisify(execFile);
 let dir: string;
@@ -22,37 +21,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-async function run(
-  argv: string[],
-  options: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {},
-): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
-  if (options.tty) stderr.isTTY = true;
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += d;
-  });
-  stderr.on("data", (d) => {
-    err += d;
-  });
-  const io: CliIo = {
-    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
-    stdout,
-    stderr,
-    env: { DATABASE_URL: url, ...options.env },
-  };
-  const status = await main(argv, io);
-  await new Promise((resolve) => setImmediate(resolve));
-  return { status, stdout: out, stderr: err };
-}
+const run = (argv: string[], options: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {}) =>
+  runCli(argv, { ...options, env: { DATABASE_URL: url, ...options.env } });
 
 /** A failure prints exactly one line, `conntrackt: REASON`. */
 function oneLine(result: Run): string {
