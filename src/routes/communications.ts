@@ -14,7 +14,7 @@ import { getEntity } from "../data/entities.js";
 import { getProject } from "../data/projects.js";
 import { PROTOCOLS } from "../domain/constants.js";
 import { communicationLabel } from "../domain/display.js";
-import { communicationForm } from "../validation/entities.js";
+import { type CommunicationForm, communicationForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
@@ -34,6 +34,18 @@ const label = (c: CommunicationRow) =>
     protocol: c.protocol,
     port: c.port,
   });
+
+const toInput = (data: CommunicationForm) => ({ ...data, sourceId: data.source, destinationId: data.destination });
+
+/** Runs a save; a refused pair of ends becomes the message on its field. */
+async function saveEnds(save: () => Promise<string>): Promise<string | Record<string, string>> {
+  try {
+    return await save();
+  } catch (error) {
+    if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
+    throw error;
+  }
+}
 
 export function communicationsRouter({ db }: AppDeps): Router {
   const router = Router();
@@ -97,20 +109,12 @@ export function communicationsRouter({ db }: AppDeps): Router {
       schema: communicationForm,
       page: p,
       duplicate,
-      save: async (data) => {
-        try {
-          await createCommunication(db, project.id, {
-            ...data,
-            sourceId: data.source,
-            destinationId: data.destination,
-          });
-        } catch (error) {
-          if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
-          throw error;
-        }
-        flash(req, "success", `Communication ${data.protocol}:${data.port} was added.`);
-        return next;
-      },
+      save: (data) =>
+        saveEnds(async () => {
+          await createCommunication(db, project.id, toInput(data));
+          flash(req, "success", `Communication ${data.protocol}:${data.port} was added.`);
+          return next;
+        }),
     });
   });
 
@@ -133,20 +137,12 @@ export function communicationsRouter({ db }: AppDeps): Router {
       schema: communicationForm,
       page: p,
       duplicate,
-      save: async (data) => {
-        try {
-          await updateCommunication(db, c.id, c.projectId, {
-            ...data,
-            sourceId: data.source,
-            destinationId: data.destination,
-          });
-        } catch (error) {
-          if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
-          throw error;
-        }
-        flash(req, "success", `Communication ${data.protocol}:${data.port} was changed.`);
-        return next;
-      },
+      save: (data) =>
+        saveEnds(async () => {
+          await updateCommunication(db, c.id, c.projectId, toInput(data));
+          flash(req, "success", `Communication ${data.protocol}:${data.port} was changed.`);
+          return next;
+        }),
     });
   });
 
