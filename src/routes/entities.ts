@@ -68,11 +68,11 @@ export function entitiesRouter(deps: AppDeps): Router {
   };
 
   router.get("/entities/new", requirePermission("add_entity"), async (req, res) => {
-    const { fixed, page } = await formPage(req, "Add entity", fixed0(req));
+    const { fixed, page } = await formPage(req, "Add entity", addCancel(req));
     renderForm(res, page, { name: "", description: "", project: fixed.project ?? "", location: fixed.location ?? "" });
   });
   router.post("/entities/new", requirePermission("add_entity"), async (req, res) => {
-    const { fixed, page } = await formPage(req, "Add entity", fixed0(req));
+    const { fixed, page } = await formPage(req, "Add entity", addCancel(req));
     if (fixed.project !== undefined) req.body.project = String(fixed.project);
     if (fixed.location !== undefined) req.body.location = String(fixed.location);
     return submitForm(req, res, {
@@ -80,9 +80,8 @@ export function entitiesRouter(deps: AppDeps): Router {
       page,
       duplicate,
       save: async (data) => {
-        if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
-        if (!fixed.locations.some((l) => l.id === data.location))
-          return { location: "Choose a location from the list." };
+        const unknown = unknownChoice(fixed, data);
+        if (unknown) return unknown;
         const entity = await createEntity(db, { ...data, projectId: data.project, locationId: data.location });
         flash(
           req,
@@ -114,9 +113,8 @@ export function entitiesRouter(deps: AppDeps): Router {
       page,
       duplicate,
       save: async (data) => {
-        if (!fixed.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
-        if (!fixed.locations.some((l) => l.id === data.location))
-          return { location: "Choose a location from the list." };
+        const unknown = unknownChoice(fixed, data);
+        if (unknown) return unknown;
         try {
           await updateEntity(db, entity.id, { ...data, projectId: data.project, locationId: data.location });
         } catch (error) {
@@ -152,8 +150,18 @@ export function entitiesRouter(deps: AppDeps): Router {
   return router;
 }
 
+/** A field error when the chosen project or location is not one of the listed ones. */
+function unknownChoice(
+  lists: { projects: { id: number }[]; locations: { id: number }[] },
+  data: { project: number; location: number },
+): Record<string, string> | null {
+  if (!lists.projects.some((p) => p.id === data.project)) return { project: "Choose a project from the list." };
+  if (!lists.locations.some((l) => l.id === data.location)) return { location: "Choose a location from the list." };
+  return null;
+}
+
 /** Where Cancel goes on the add form: the project page when opened from one. */
-function fixed0(req: Request): string {
+function addCancel(req: Request): string {
   return typeof req.query.project === "string" && /^[1-9][0-9]*$/.test(req.query.project)
     ? `/projects/${req.query.project}`
     : "/";
