@@ -1,5 +1,5 @@
 // Three projects: unit and browser/kernel tests once; the integration suite
-// once on SQLite and once on PostgreSQL (SPEC §10: both engines are supported).
+// once on SQLite and once on PostgreSQL (docs/install.md: both engines are supported).
 // The PostgreSQL run needs a server at CONNTRACKT_TEST_PG_URL (default
 // postgresql://postgres@127.0.0.1:5432/test, a user allowed to create
 // databases); without one it is left out with one line saying so.

@@ -1,4 +1,4 @@
-// Diagram rendering benchmark (SPEC §7, §11): builds the DOT of a synthetic
+// Diagram rendering benchmark (docs/usage.md): builds the DOT of a synthetic
 // project with buildProjectDot, then times the first (cold) render through
 // DiagramRenderer, the same DOT with native Graphviz `dot -Tsvg` when it is
 // installed, and a repeated (warm, cached) render. It also records the longest

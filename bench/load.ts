@@ -1,4 +1,4 @@
-// Benchmark (SPEC §11, §12; issue 7): the built server on the large preset
+// Benchmark (docs/benchmarks.md; issue 7): the built server on the large preset
 // (300 entities, 3,000 communications) under load.
 //
 // (a) Read pages with autocannon at 50 connections: the main page, the project

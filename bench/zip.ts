@@ -1,4 +1,4 @@
-// Benchmark (SPEC §11, issue 4): time to stream a project's ZIP archive over
+// Benchmark (docs/benchmarks.md, issue 4): time to stream a project's ZIP archive over
 // HTTP from the built server, and the server's memory, for the large and huge
 // presets. Memory must not grow with the archive (it is streamed).
 import { datasetDatabase, login, machine, startServer, table } from "./support.js";

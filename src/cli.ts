@@ -1,4 +1,4 @@
-// The `conntrackt` command (SPEC §9): database upkeep, accounts, export and
+// The `conntrackt` command (docs/cli.md): database upkeep, accounts, export and
 // import, backup and restore, without a running server. `main(argv, io)` does
 // the work and returns the exit status, so tests can run it in-process; run as
 // a script (or through bin/conntrackt.js) it uses the real process streams.
@@ -401,7 +401,7 @@ const exportCommand: Command = {
   name: "export",
   summary: "write projects and locations as a JSON document",
   usage: "conntrackt export [--project NAME] [FILE]",
-  help: `Writes the interchange document (SPEC §8) of the whole database, or of one
+  help: `Writes the interchange document (docs/cli.md) of the whole database, or of one
 project with the locations its entities use, to FILE (replaced whole) or to
 standard output when FILE is absent or "-". Accounts are not exported.
 

@@ -1,4 +1,4 @@
-// Configuration (SPEC §10), read once from the environment (and `.env` in the
+// Configuration (docs/install.md), read once from the environment (and `.env` in the
 // working directory). An invalid value stops start-up with a message naming
 // the variable.
 import { randomBytes } from "node:crypto";

@@ -1,4 +1,4 @@
-// Suggestions under the navigation bar's search box (SPEC §3.6). Progressive
+// Suggestions under the navigation bar's search box (docs/usage.md). Progressive
 // enhancement: without this script the box submits to /search as a plain form.
 // Keyboard: Up/Down move through suggestions, Enter opens one, Escape closes.
 (() => {

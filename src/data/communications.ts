@@ -1,4 +1,4 @@
-// Communications (SPEC §2): flows between interfaces of one project.
+// Communications (docs/usage.md): flows between interfaces of one project.
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import type { Database } from "./engine.js";
@@ -70,7 +70,7 @@ export class CommunicationEndsError extends Error {
 }
 
 /**
- * Checks SPEC §2's rule for the two ends (interfaces of different entities of
+ * Checks docs/usage.md rule for the two ends (interfaces of different entities of
  * the given project) inside the transaction that writes.
  */
 async function checkEnds(

@@ -1,4 +1,4 @@
-// Maps a project page's rows to the diagram builder's plain input (SPEC §7).
+// Maps a project page's rows to the diagram builder's plain input (docs/usage.md).
 import type { DiagramInput } from "../domain/types.js";
 import type { ProjectPage } from "./entities.js";
 

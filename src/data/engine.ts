@@ -1,6 +1,6 @@
 // Opens the database named by DATABASE_URL and hands out the one Prisma
 // client of the process. On SQLite every piece of database work goes through
-// one queue (SPEC §12): Prisma's better-sqlite3 adapter shares a single
+// one queue (docs/architecture.md): Prisma's better-sqlite3 adapter shares a single
 // connection between requests, so without the queue a failing transaction
 // rolls back other requests' acknowledged writes and exposes uncommitted rows.
 import { existsSync, mkdirSync } from "node:fs";

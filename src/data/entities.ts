@@ -1,4 +1,4 @@
-// Entities (SPEC §2, §3.2, §3.3): the project page and entity page data, each
+// Entities (docs/usage.md): the project page and entity page data, each
 // in a fixed number of queries, and entity changes with their rules.
 import type { Protocol } from "../domain/constants.js";
 import type { PreviewNode } from "../domain/display.js";
@@ -165,7 +165,7 @@ function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
   return (PROTOCOL_ORDER[a.protocol] ?? 9) - (PROTOCOL_ORDER[b.protocol] ?? 9) || a.port - b.port || a.id - b.id;
 }
 
-/** The entity page (SPEC §3.3): six queries whatever the entity holds. */
+/** The entity page (docs/usage.md): six queries whatever the entity holds. */
 export async function getEntityPage(db: Database, id: number): Promise<EntityPage | null> {
   return db.run(async (c) => {
     const entity = await c.entity.findUnique({ where: { id }, select: entitySelect });
@@ -206,7 +206,7 @@ export interface ProjectPage {
   entityIds: number[];
 }
 
-/** The project page (SPEC §3.2): four queries whatever the project holds. */
+/** The project page (docs/usage.md): four queries whatever the project holds. */
 export async function getProjectPage(db: Database, projectId: number): Promise<ProjectPage> {
   const [entities, locations, interfaces, communications] = await db.run((c) =>
     Promise.all([
@@ -268,7 +268,7 @@ export class EntityMoveError extends Error {}
 
 /**
  * Updates an entity. It may change project only while no communication
- * involves it (SPEC §2); the check and the update run in one transaction.
+ * involves it (docs/usage.md); the check and the update run in one transaction.
  */
 export async function updateEntity(db: Database, id: number, input: EntityInput): Promise<EntityRow> {
   return db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-// Export and import of the SPEC §8 interchange document.
+// Export and import of the docs/cli.md interchange document.
 //
 // Export is deterministic: locations, projects, entities and interfaces by
 // name, communications by source entity, source interface, destination
@@ -135,7 +135,7 @@ export async function exportInterchange(
   });
 }
 
-/** The document as UTF-8 JSON text: two-space indent, keys in SPEC §8 order, final newline. */
+/** The document as UTF-8 JSON text: two-space indent, keys in docs/cli.md order, final newline. */
 export function serializeInterchange(doc: InterchangeDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -1,4 +1,4 @@
-// Interfaces (SPEC §2): an entity's addresses.
+// Interfaces (docs/usage.md): an entity's addresses.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
 import { interfacePreview } from "./preview.js";
@@ -51,7 +51,7 @@ export class InterfaceMoveError extends Error {}
 /**
  * Updates an interface. It may only move to an entity of the same project,
  * and not to the entity at the other end of one of its communications: that
- * flow would join an entity to itself (SPEC §2).
+ * flow would join an entity to itself (docs/usage.md).
  */
 export async function updateInterface(db: Database, id: number, input: InterfaceInput): Promise<InterfaceDetail> {
   return db.transaction(async (tx) => {

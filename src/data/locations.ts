@@ -1,4 +1,4 @@
-// Locations (SPEC §2): global, reused by every project.
+// Locations (docs/usage.md): global, reused by every project.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
 import { entityPreview, entityPreviewInclude } from "./preview.js";

@@ -1,4 +1,4 @@
-// Builds deletion previews (SPEC §3.5) from entities loaded with their
+// Builds deletion previews (docs/usage.md) from entities loaded with their
 // interfaces and the communications using them, in a fixed number of queries.
 import { communicationLabel, entityLabel, interfaceLabel, type PreviewNode } from "../domain/display.js";
 import type { Prisma } from "../generated/sqlite/client.js";

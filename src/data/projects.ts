@@ -1,4 +1,4 @@
-// Projects (SPEC §2): the data behind the main page, the project forms and the
+// Projects (docs/usage.md): the data behind the main page, the project forms and the
 // project deletion. Every function here uses a fixed number of queries.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";

@@ -1,4 +1,4 @@
-// Loads what the iptables generator needs (SPEC §5) as plain data: one entity,
+// Loads what the iptables generator needs (docs/rules.md) as plain data: one entity,
 // or every entity of a project (optionally of one location) in two queries.
 import type { Protocol } from "../domain/constants.js";
 import type { EntityRulesInput, IncomingFlow } from "../domain/types.js";

@@ -1,4 +1,4 @@
-// Search (SPEC §3.6): projects and entities whose name or description
+// Search (docs/usage.md): projects and entities whose name or description
 // contains the text, ignoring case. The text is matched literally (`%` and
 // `_` are not wildcards), so the filter is a substring test in SQL rather than
 // Prisma's `contains` (a LIKE pattern). PostgreSQL's lower() folds every

@@ -1,4 +1,4 @@
-// express-session store kept in the database (SPEC §4), so several app
+// express-session store kept in the database (docs/usage.md), so several app
 // processes share sessions. Each row also records the user id, so a password
 // change or a deactivation can end that user's sessions. There is no `touch`:
 // a session lives 14 days from its last change, and a page view costs no write.

@@ -1,5 +1,5 @@
 // Brings a database to a usable state: migrations applied, default groups
-// present, and on first start the `admin` superuser (SPEC §4).
+// present, and on first start the `admin` superuser (docs/usage.md).
 import { randomBytes } from "node:crypto";
 import { DEFAULT_GROUPS } from "../domain/constants.js";
 import { hashPassword } from "../services/passwords.js";

@@ -1,4 +1,4 @@
-// Accounts, groups and permissions (SPEC §4).
+// Accounts, groups and permissions (docs/usage.md).
 import { PERMISSION_CODES, type PermissionCode } from "../domain/constants.js";
 import type { Database } from "./engine.js";
 
@@ -133,7 +133,7 @@ export async function createUser(db: Database, input: UserInput & { passwordHash
 }
 
 /**
- * Updates an account. Deactivating it ends all of its sessions (SPEC §4: an
+ * Updates an account. Deactivating it ends all of its sessions (docs/usage.md: an
  * inactive user cannot use the site), in the same transaction.
  */
 export async function updateUser(db: Database, id: number, input: UserInput): Promise<void> {

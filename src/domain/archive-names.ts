@@ -1,7 +1,7 @@
-// File names of rule downloads and ZIP archives (SPEC §6). Pure: the routes,
+// File names of rule downloads and ZIP archives (docs/rules.md). Pure: the routes,
 // the ZIP streaming service and the CLI all name files through these functions.
 //
-// Decisions beyond the SPEC text:
+// Decisions beyond the documented format (docs/rules.md):
 // - slugify lower-cases, turns every whitespace character (not only U+0020) into
 //   `_`, drops every character outside `[a-z0-9._-]`, keeps at most SLUG_MAX
 //   characters, then collapses each run of dots into one dot and strips leading
@@ -14,7 +14,7 @@
 //   bare slugs win, and the suffixed name gets `-ID` again until it is unique
 //   (`web-2-2`). Names are unique, and contain no `/`, `\` or `..`.
 
-/** Most characters kept from a name in a slug (the longest valid name, SPEC §2). */
+/** Most characters kept from a name in a slug (the longest valid name, docs/usage.md). */
 export const SLUG_MAX = 100;
 
 const RULES_SUFFIX = "-iptables.conf";
@@ -26,7 +26,7 @@ export interface NamedRecord {
   name: string;
 }
 
-/** The SPEC §6 slug of a name: `[a-z0-9._-]` only, never `.`/`..` and never containing `..`; may be "". */
+/** The docs/rules.md slug of a name: `[a-z0-9._-]` only, never `.`/`..` and never containing `..`; may be "". */
 export function slugify(name: string): string {
   return name
     .toLowerCase()

@@ -1,5 +1,5 @@
 // Entity colours for the project diagram and the colour-coded communications
-// table (SPEC §7): hues evenly spaced around the HSL circle from #ae1111, in
+// table (docs/usage.md): hues evenly spaced around the HSL circle from #ae1111, in
 // order of entity id, with black or white text, whichever contrasts better.
 
 export type TextColour = "#000000" | "#ffffff";

@@ -1,5 +1,5 @@
 // Constants shared by validation, data, domain and templates: one place for
-// protocols, defaults and permission codes (SPEC §2 and §4).
+// protocols, defaults and permission codes (docs/usage.md).
 
 export const PROTOCOLS = ["TCP", "UDP", "ICMP"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];

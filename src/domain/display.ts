@@ -1,4 +1,4 @@
-// Display strings of SPEC §2, used in lists, selects, messages and deletion previews.
+// Display strings of docs/usage.md, used in lists, selects, messages and deletion previews.
 import { HOST_NETMASK } from "./constants.js";
 
 export function entityLabel(e: { name: string; project: string; location: string }): string {

@@ -1,4 +1,4 @@
-// Graphviz DOT source of a project diagram (SPEC §7): one cluster per location,
+// Graphviz DOT source of a project diagram (docs/usage.md): one cluster per location,
 // one filled node per entity in its entity colour, one edge per communication.
 // User text only ever appears inside quoted, escaped label strings; node and
 // cluster ids are synthetic, so no name can change the structure of the graph.

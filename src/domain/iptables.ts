@@ -1,8 +1,8 @@
-// The iptables-restore file of one entity (SPEC §5): plain data in, text out.
+// The iptables-restore file of one entity (docs/rules.md): plain data in, text out.
 // The entity page, the single download, the ZIP archives and the CLI all call
 // generateEntityRules, so the same data always gives the same bytes.
 //
-// Decisions beyond the SPEC text:
+// Decisions beyond the documented format (docs/rules.md):
 // - Input is checked, not trusted: an address that is not a strict dotted quad,
 //   a non-contiguous netmask, an unknown protocol or a port outside its range
 //   throws a RangeError naming the field (`incoming[3].source.netmask`) instead
@@ -24,7 +24,7 @@
 // - Comment grouping compares the comment text as written (reduced and cut), so
 //   what the reader sees decides where blank lines and comments go.
 // - iptables reads `--icmp-type 255` as "any ICMP type" (the kernel's wildcard),
-//   although SPEC §2 allows 255 as a type. Such a flow would open every ICMP
+//   although docs/usage.md allows 255 as a type. Such a flow would open every ICMP
 //   type, so its rule is written commented out, prefixed with ICMP_ANY_NOTE;
 //   the entity then rejects ICMP type 255 like any unrecorded flow.
 // - Identical rule lines appear once. If the flows behind one line have
@@ -145,7 +145,7 @@ export function ruleLine(flow: IncomingFlow): string {
   return compileFlow(flow, "flow").line;
 }
 
-/** Orders rules by protocol, port, source address and mask, destination address and mask (SPEC §5). */
+/** Orders rules by protocol, port, source address and mask, destination address and mask (docs/rules.md). */
 function compareRules(a: CompiledRule, b: CompiledRule): number {
   for (let i = 0; i < a.key.length; i++) {
     const difference = (a.key[i] ?? 0) - (b.key[i] ?? 0);
@@ -161,7 +161,7 @@ function preferredComment(a: string, b: string): string {
   return a < b ? a : b;
 }
 
-/** The complete iptables-restore file of an entity (SPEC §5), ending in `COMMIT\n`; throws a RangeError on invalid flows. */
+/** The complete iptables-restore file of an entity (docs/rules.md), ending in `COMMIT\n`; throws a RangeError on invalid flows. */
 export function generateEntityRules(input: EntityRulesInput): string {
   const { entity } = input;
   const byLine = new Map<string, CompiledRule>();

@@ -1,10 +1,10 @@
 // IPv4 address and netmask maths for validation, sorting and rule generation.
 //
 // Addresses are handled as unsigned 32-bit integers (0 … 2^32-1) so that
-// comparisons are numeric: 10.10.4.0 sorts before 192.168.1.2 (SPEC §5).
+// comparisons are numeric: 10.10.4.0 sorts before 192.168.1.2 (docs/rules.md).
 // Parsing is strict and never trims: callers that want to accept surrounding
 // spaces trim first, so what is validated is exactly what is stored.
-// Netmasks are stored in dotted form (SPEC §2); the prefix forms `/24` and `24`
+// Netmasks are stored in dotted form (docs/usage.md); the prefix forms `/24` and `24`
 // are accepted only as input and turned into the dotted mask.
 import type { Endpoint } from "./types.js";
 
@@ -85,7 +85,7 @@ export function compareIpv4(a: string, b: string): number {
   return compareNumbers(requireIpv4(a), requireIpv4(b));
 }
 
-/** Compares endpoints by address, then netmask, each as a number (the SPEC §5 order); throws a RangeError on bad input. */
+/** Compares endpoints by address, then netmask, each as a number (the docs/rules.md order); throws a RangeError on bad input. */
 export function compareEndpoints(a: Endpoint, b: Endpoint): number {
   return compareIpv4(a.address, b.address) || compareIpv4(a.netmask, b.netmask);
 }

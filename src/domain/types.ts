@@ -19,13 +19,13 @@ export interface IncomingFlow {
   destination: Endpoint;
 }
 
-/** Everything the iptables generator needs for one entity (SPEC §5). */
+/** Everything the iptables generator needs for one entity (docs/rules.md). */
 export interface EntityRulesInput {
   entity: { name: string; project: string; location: string };
   incoming: IncomingFlow[];
 }
 
-/** Everything the diagram builder needs for one project (SPEC §7). */
+/** Everything the diagram builder needs for one project (docs/usage.md). */
 export interface DiagramInput {
   entities: { id: number; name: string; location: { id: number; name: string } }[];
   communications: {

@@ -1,4 +1,4 @@
-// Account administration for superusers (SPEC §4): users, their groups and
+// Account administration for superusers (docs/usage.md): users, their groups and
 // permissions, passwords, deactivation; groups and their permissions.
 import { type Request, type Response, Router } from "express";
 import type { AppDeps } from "../app.js";

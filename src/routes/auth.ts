@@ -1,4 +1,4 @@
-// Log-in and log-out (SPEC §3, §4): passport-local, a new session id and a new
+// Log-in and log-out (docs/usage.md): passport-local, a new session id and a new
 // CSRF token at log-in, failed attempts throttled per account and address.
 import { type Request, type Response, Router } from "express";
 import type { AppDeps } from "../app.js";

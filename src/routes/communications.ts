@@ -1,4 +1,4 @@
-// Communication pages (SPEC §3.4, §3.5).
+// Communication pages (docs/usage.md).
 import { type Request, Router } from "express";
 import type { AppDeps } from "../app.js";
 import {
@@ -91,7 +91,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
       project.id,
       nextOf(req, project.id),
     );
-    // Pre-select the entity's first interface as source or destination (SPEC §3.3).
+    // Pre-select the entity's first interface as source or destination (docs/usage.md).
     const firstOf = (entityId?: number) => interfaceOptions.find((o) => o.entityId === entityId)?.value ?? "";
     renderForm(res, p, {
       source: firstOf(fromEntity),
@@ -149,7 +149,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
   router.get("/communications/:communicationId/delete", requirePermission("delete_communication"), (req, res) => {
     const c = res.locals.communication as Loaded;
     const next = nextOf(req, c.projectId);
-    res.render("shared/delete.njk", {
+    res.render("common/delete.njk", {
       title: `Delete communication ${label(c)}`,
       kind: "communication",
       objectLabel: label(c),

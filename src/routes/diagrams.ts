@@ -1,4 +1,4 @@
-// The communications diagram (SPEC §7) as SVG, and the colours the project
+// The communications diagram (docs/usage.md) as SVG, and the colours the project
 // page's table shares with it, as a stylesheet (the CSP allows no inline style).
 import { createHash } from "node:crypto";
 import { type Request, type Response, Router } from "express";

@@ -1,4 +1,4 @@
-// Entity pages (SPEC §3.3, §3.4, §3.5).
+// Entity pages (docs/usage.md).
 import { type Request, Router } from "express";
 import type { AppDeps } from "../app.js";
 import {
@@ -35,7 +35,7 @@ export function entitiesRouter(deps: AppDeps): Router {
     load("entity", "entity", (id) => getEntity(db, id)),
   );
 
-  /** `?project=` and `?location=` fix those fields (SPEC §3.4); unknown ids are a 404. */
+  /** `?project=` and `?location=` fix those fields (docs/usage.md); unknown ids are a 404. */
   async function fixedFields(req: Request) {
     const [projects, locations] = await Promise.all([listProjects(db), listLocations(db)]);
     const pick = (param: unknown, list: { id: number }[], what: string) => {
@@ -130,7 +130,7 @@ export function entitiesRouter(deps: AppDeps): Router {
   router.get("/entities/:entityId/delete", requirePermission("delete_entity"), async (_req, res) => {
     const entity = res.locals.entity as EntityRow;
     const preview = await entityDeletionPreview(db, entity.id);
-    res.render("shared/delete.njk", {
+    res.render("common/delete.njk", {
       title: `Delete entity ${entity.name}`,
       kind: "entity",
       objectLabel: entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name }),

@@ -1,4 +1,4 @@
-// Interface pages (SPEC §3.4, §3.5).
+// Interface pages (docs/usage.md).
 import { type Request, Router } from "express";
 import type { AppDeps } from "../app.js";
 import { listEntities } from "../data/entities.js";
@@ -134,7 +134,7 @@ export function interfacesRouter({ db }: AppDeps): Router {
   router.get("/interfaces/:interfaceId/delete", requirePermission("delete_interface"), async (_req, res) => {
     const iface = res.locals.iface as InterfaceDetail;
     const preview = await interfaceDeletionPreview(db, iface.id);
-    res.render("shared/delete.njk", {
+    res.render("common/delete.njk", {
       title: `Delete interface ${iface.name} of ${iface.entity.name}`,
       kind: "interface",
       objectLabel: `${iface.name}: ${interfaceLabel({ ...iface, entity: iface.entity.name })}`,

@@ -1,4 +1,4 @@
-// Location pages (SPEC §3.4, §3.5).
+// Location pages (docs/usage.md).
 import { Router } from "express";
 import type { AppDeps } from "../app.js";
 import {
@@ -67,7 +67,7 @@ export function locationsRouter({ db }: AppDeps): Router {
   router.get("/locations/:locationId/delete", requirePermission("view", "delete_location"), async (_req, res) => {
     const location = res.locals.location as LocationRow;
     const preview = await locationDeletionPreview(db, location.id);
-    res.render("shared/delete.njk", {
+    res.render("common/delete.njk", {
       title: `Delete location ${location.name}`,
       kind: "location",
       objectLabel: location.name,

@@ -1,4 +1,4 @@
-// The main page (SPEC §3.1) and the health check.
+// The main page (docs/usage.md) and the health check.
 import { type RequestHandler, Router } from "express";
 import type { AppDeps } from "../app.js";
 import { listLocations } from "../data/locations.js";

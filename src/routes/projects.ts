@@ -1,4 +1,4 @@
-// Project pages (SPEC §3.2, §3.4, §3.5).
+// Project pages (docs/usage.md).
 import { Router } from "express";
 import type { AppDeps } from "../app.js";
 import { diagramInput } from "../data/diagrams.js";
@@ -86,7 +86,7 @@ export function projectsRouter(deps: AppDeps): Router {
   router.get("/projects/:projectId/delete", requirePermission("view", "delete_project"), async (_req, res) => {
     const project = res.locals.project as ProjectRow;
     const preview = await projectDeletionPreview(db, project.id);
-    res.render("shared/delete.njk", {
+    res.render("common/delete.njk", {
       title: `Delete project ${project.name}`,
       kind: "project",
       objectLabel: project.name,

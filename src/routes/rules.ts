@@ -1,4 +1,4 @@
-// Rule downloads (SPEC §5, §6): one entity's file, and ZIP archives per
+// Rule downloads (docs/rules.md): one entity's file, and ZIP archives per
 // project and per project location.
 import { Router } from "express";
 import type { AppDeps } from "../app.js";

@@ -1,4 +1,4 @@
-// Search page and suggestions (SPEC §3.6).
+// Search page and suggestions (docs/usage.md).
 import { Router } from "express";
 import type { AppDeps } from "../app.js";
 import { search } from "../data/search.js";

@@ -43,7 +43,7 @@ import { migrateDatabase } from "../data/setup.js";
 /** A refusal or failure with a one-line reason for the operator. */
 export class BackupError extends Error {}
 
-/** Tables every Conntrackt database has (SPEC §2 and §4). */
+/** Tables every Conntrackt database has (docs/usage.md). */
 const REQUIRED_TABLES = ["Project", "Location", "Entity", "Interface", "Communication", "User", "Group", "Session"];
 const SQLITE_MAGIC = "SQLite format 3\u0000";
 

@@ -1,5 +1,5 @@
 // Renders DOT to SVG with Graphviz (WASM) in worker threads, so a slow layout
-// never blocks the event loop (SPEC §7, §11). Each render has a time limit;
+// never blocks the event loop (docs/usage.md). Each render has a time limit;
 // past it the worker is terminated and replaced. Results are cached by the
 // SHA-256 of the DOT text, which is also the ETag.
 //

@@ -1,4 +1,4 @@
-// Streams the rules of many entities as a ZIP archive (SPEC §6). Entries are
+// Streams the rules of many entities as a ZIP archive (docs/rules.md). Entries are
 // generated one at a time as the archive drains, so memory stays flat however
 // large the project.
 import type { Writable } from "node:stream";

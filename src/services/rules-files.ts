@@ -1,5 +1,5 @@
 // Writes the rules of many entities as files in a folder, with the same names
-// and bytes as the ZIP archive (SPEC §6, §9): `conntrackt iptables`.
+// and bytes as the ZIP archive (docs/rules.md): `conntrackt iptables`.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { entityEntryNames } from "../domain/archive-names.js";

@@ -1,4 +1,4 @@
-// Log-in and administration forms (SPEC §4).
+// Log-in and administration forms (docs/usage.md).
 import { z } from "zod";
 import { PERMISSION_CODES } from "../domain/constants.js";
 import { checkbox, id, many, name, text } from "./common.js";

@@ -17,7 +17,7 @@ export const text = (label = "This field") =>
     error: (issue) => (issue.input === undefined ? `${label} is required.` : `${label} must be a single text value.`),
   });
 
-/** SPEC §2 name: 1–100 characters after trimming, no control characters. */
+/** docs/usage.md name: 1–100 characters after trimming, no control characters. */
 export const name = (label = "Name") =>
   text(label)
     .transform((v) => v.trim())
@@ -29,7 +29,7 @@ export const name = (label = "Name") =>
         .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`),
     );
 
-/** SPEC §2 description: optional free text, line breaks allowed, at most 10 000 characters. */
+/** docs/usage.md description: optional free text, line breaks allowed, at most 10 000 characters. */
 export const description = text("Description")
   .optional()
   .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())

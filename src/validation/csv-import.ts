@@ -1,4 +1,4 @@
-// Field rules of one CSV import row (SPEC §2): names, addresses, netmasks
+// Field rules of one CSV import row (docs/usage.md): names, addresses, netmasks
 // (dotted or a prefix; empty means 255.255.255.255), protocol (any case), port
 // in the range of its protocol. `readCsvImport` turns CSV text into valid rows
 // plus one message per problem, each with its line number.

@@ -1,4 +1,4 @@
-// Entity, interface and communication forms (SPEC §2, §3.4). Checks that need
+// Entity, interface and communication forms (docs/usage.md). Checks that need
 // the database (same project, different entities, moves) live in the routes.
 import { z } from "zod";
 import { DEFAULT_INTERFACE_NAME, HOST_NETMASK, PORT_RANGE, PROTOCOLS } from "../domain/constants.js";

@@ -1,5 +1,5 @@
-// The interchange document of SPEC §8: its zod schema and the checks between
-// its items (names unique where SPEC §2 says so, communications pointing at
+// The interchange document of docs/cli.md: its zod schema and the checks between
+// its items (names unique where docs/usage.md says so, communications pointing at
 // existing interfaces of two different entities of the same project). Every
 // problem names the JSON path of the item and the rule it breaks, e.g.
 // `projects[0].entities[3].interfaces[0].netmask: netmask must be a contiguous
@@ -21,7 +21,7 @@ export interface Problem {
 
 const str = (field: string) => z.string({ error: `${field} must be a string` });
 
-/** A SPEC §2 name given as a JSON string. */
+/** A docs/usage.md name given as a JSON string. */
 const nameField = (field: string) => str(field).pipe(name(field));
 
 const descriptionField = str("description").optional().pipe(description);
@@ -160,7 +160,7 @@ class Uniques {
 const usedBy = (what: string) => (shown: string, first: string) => `${what} ${shown} is already used by ${first}`;
 
 /**
- * The rules between items of a well-formed document (SPEC §2). Returns the
+ * The rules between items of a well-formed document (docs/usage.md). Returns the
  * problems and the location names that entities use without the document
  * declaring them: those must exist in the database.
  */

@@ -1,4 +1,4 @@
-// Project and location forms (SPEC §3.4).
+// Project and location forms (docs/usage.md).
 import { z } from "zod";
 import { description, name } from "./common.js";
 

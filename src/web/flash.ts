@@ -1,4 +1,4 @@
-// One-time messages shown on the next page (SPEC §3.4).
+// One-time messages shown on the next page (docs/usage.md).
 import type { NextFunction, Request, Response } from "express";
 import type { Flash } from "./types.js";
 

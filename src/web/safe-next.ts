@@ -1,4 +1,4 @@
-// The `next` parameter (SPEC §3.4): honoured only as a path on this site.
+// The `next` parameter (docs/usage.md): honoured only as a path on this site.
 
 /** Returns `value` when it is a local path (one leading `/`), else `fallback`. */
 export function safeNext(value: unknown, fallback = "/"): string {

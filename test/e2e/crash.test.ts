@@ -1,4 +1,4 @@
-// SPEC §12: a write the app acknowledged is never lost, not even when the
+// docs/architecture.md: a write the app acknowledged is never lost, not even when the
 // process is killed. The real server runs as a child process on one SQLite
 // file; editors write concurrently (projects, locations, entities, interfaces,
 // communications) and every write whose 303 redirect arrived is recorded. At a
@@ -221,7 +221,7 @@ function checkFiles(round: number, acks: Ack[]) {
   }
 }
 
-describe("kill -9 while editors write (SPEC §12)", () => {
+describe("kill -9 while editors write (docs/architecture.md)", () => {
   it(`loses no acknowledged write and leaves a sound database, ${ROUNDS} times`, async () => {
     const acks: Ack[] = [];
     const perRound: { round: number; killAfterMs: number; acknowledged: number }[] = [];

@@ -1,5 +1,5 @@
 // Proof on a real kernel that the generated rules let through exactly the
-// recorded flows (SPEC §5).
+// recorded flows (docs/rules.md).
 //
 // A small project (hosts, one /24 subnet entity with two member machines, and
 // an entity with no communications) is laid out as network namespaces joined

@@ -367,7 +367,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
       "Acme journey 2",
     );
 
-    // Search without JavaScript at all (SPEC §3.6): a second browser context, logged in through the plain form.
+    // Search without JavaScript at all (docs/usage.md): a second browser context, logged in through the plain form.
     const noScript = await newContext({ javaScriptEnabled: false });
     const plain = await noScript.newPage();
     await plain.goto(`${url}/search?q=office`);

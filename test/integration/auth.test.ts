@@ -1,4 +1,4 @@
-// Log-in, log-out, sessions, CSRF and the `next` parameter (SPEC §3.4, §4).
+// Log-in, log-out, sessions, CSRF and the `next` parameter (docs/usage.md).
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateUser } from "../../src/data/users.js";

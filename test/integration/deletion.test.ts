@@ -1,4 +1,4 @@
-// Deletion (SPEC §2, §3.5): the confirmation page lists everything that goes
+// Deletion (docs/usage.md): the confirmation page lists everything that goes
 // with the object as a nested list, and confirming removes all of it at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommunication } from "../../src/data/communications.js";

@@ -1,4 +1,4 @@
-// The diagram's time limit (SPEC §7, §11) on a project Graphviz cannot lay out
+// The diagram's time limit (docs/usage.md) on a project Graphviz cannot lay out
 // in time (300 entities, 4,000 communications; minutes with `dot`), with the
 // limit set to 500 ms: the project page waits for the limit, not for the
 // layout, and shows the communications table with a short note; the SVG
@@ -72,7 +72,7 @@ async function touchDenseProject(round: number) {
   await ctx.db.run((c) => c.entity.update({ where: { id }, data: { name: `host-renamed-${round}` } }));
 }
 
-describe("diagram time limit (SPEC §7)", () => {
+describe("diagram time limit (docs/usage.md)", () => {
   it("answers the project page after the limit with the table and a note, the SVG with 503, and remembers the timeout", async () => {
     // A ready Graphviz worker, so the dense layout starts at once and only the limit is measured.
     const small = await timedGet(`/projects/${smallId}`);

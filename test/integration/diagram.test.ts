@@ -1,4 +1,4 @@
-// The project diagram over HTTP (SPEC §7): well-formed SVG with every entity
+// The project diagram over HTTP (docs/usage.md): well-formed SVG with every entity
 // name and every edge label, user text as text, cached with an ETag; and the
 // colour-coded table that shares its colours.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Every validation rule of SPEC §2/§3.4 through the real forms: bad input
+// Every validation rule of docs/usage.md through the real forms: bad input
 // re-displays the form with the input kept and a message on the field,
 // nothing is saved, and never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -7,7 +7,7 @@
 //   log-in, 200 for searches), a redirect never leaves the site, no markup
 //   from the input appears unescaped and template syntax is never evaluated;
 // - a refused request changes nothing, and after every request every row in
-//   the database still passes the form schemas and the SPEC §2 rules.
+//   the database still passes the form schemas and the docs/usage.md rules.
 // The JSON import has no web page (CLI only): its property goes through the
 // same parse-and-import functions the CLI calls.
 //
@@ -319,7 +319,7 @@ function keeps(schema: { safeParse(v: unknown): { success: boolean; data?: unkno
   return result.success && result.data === value;
 }
 
-/** Every problem with the stored rows: form schemas and SPEC §2 rules. */
+/** Every problem with the stored rows: form schemas and docs/usage.md rules. */
 function problems(s: Snapshot): string[] {
   const out: string[] = [];
   const bad = (what: string, row: unknown) => out.push(`${what}: ${JSON.stringify(row).slice(0, 300)}`);

@@ -1,4 +1,4 @@
-// Export and import of the interchange document (SPEC §8): deterministic
+// Export and import of the interchange document (docs/cli.md): deterministic
 // export, a round trip that reproduces the data and the rules byte for byte,
 // and imports that write everything or nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// SPEC §12, "no acknowledged write lost" (issue 7, part 1). Prisma's
+// docs/architecture.md, "no acknowledged write lost" (issue 7, part 1). Prisma's
 // better-sqlite3 adapter shares one connection: a plain query issued while
 // another flow's interactive transaction is open runs inside that transaction.
 // First we show the hazard on the raw client (acknowledged creates vanish when

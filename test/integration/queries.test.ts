@@ -1,4 +1,4 @@
-// Page queries do not grow with the data (SPEC §11, STYLE.md): the project and
+// Page queries do not grow with the data (docs/benchmarks.md, STYLE.md): the project and
 // entity pages and the ZIP of a 300-entity, 3,000-communication project use
 // the same number of SQL statements as those of a two-entity project.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

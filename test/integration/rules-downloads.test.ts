@@ -1,4 +1,4 @@
-// Rule downloads (SPEC §5, §6): the entity file, the project and location ZIP
+// Rule downloads (docs/rules.md): the entity file, the project and location ZIP
 // archives, their entry names and download headers.
 import { unzipSync } from "fflate";
 import type request from "supertest";
@@ -84,7 +84,7 @@ describe("project and location archives", () => {
     };
   });
 
-  it("holds one file per entity with SPEC §6 names, collisions and empty slugs resolved", async () => {
+  it("holds one file per entity with docs/rules.md names, collisions and empty slugs resolved", async () => {
     const { res, files } = await zipOf(`/projects/${ids.project}/iptables.zip`);
     expect(Object.keys(files).sort()).toEqual(
       [
@@ -100,7 +100,7 @@ describe("project and location archives", () => {
     expect(files["web_server-iptables.conf"]).toContain(
       "-A INPUT -s 10.1.0.2 -d 10.1.0.1 -p tcp -m tcp --dport 443 -j ACCEPT",
     );
-    // SPEC §6 slugs keep only [a-z0-9._-], so even a non-ASCII project name
+    // docs/rules.md slugs keep only [a-z0-9._-], so even a non-ASCII project name
     // gives a plain ASCII file name that needs no RFC 6266 `filename*`.
     expect(res.headers["content-disposition"]).toBe("attachment; filename=zrich_bank_nd_co-iptables.zip");
   });

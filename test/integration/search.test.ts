@@ -1,4 +1,4 @@
-// Search (SPEC §3.6): case-insensitive matches in names and descriptions of
+// Search (docs/usage.md): case-insensitive matches in names and descriptions of
 // projects and entities, at most 10 suggestions, only for users with `view`.
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Sessions (SPEC §4, issue 7): deactivating a user or setting their password
+// Sessions (docs/usage.md, issue 7): deactivating a user or setting their password
 // ends their sessions; an admin changing their own password keeps the session
 // they use and ends the others; log-in gives a new session id and a new CSRF
 // token; log-out is a POST with the token; the session cookie is HttpOnly,

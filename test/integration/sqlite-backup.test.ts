@@ -1,4 +1,4 @@
-// Backup and restore while another process keeps writing (SPEC §12): the
+// Backup and restore while another process keeps writing (docs/architecture.md): the
 // backup is consistent and holds every write acknowledged before it started,
 // and restoring it, into the live database or a new one, gives a database
 // that passes PRAGMA integrity_check with all of those rows.

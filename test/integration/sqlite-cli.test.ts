@@ -1,4 +1,4 @@
-// The `conntrackt` command (SPEC §9): every command's success and failure, in
+// The `conntrackt` command (docs/cli.md): every command's success and failure, in
 // process through main(argv, io) for speed, plus real child processes for the
 // launcher, the exit status and the one-line reason.
 import { execFile } from "node:child_process";

@@ -1,4 +1,4 @@
-// `conntrackt iptables` (SPEC §9): the same files, names and bytes as the
+// `conntrackt iptables` (docs/cli.md): the same files, names and bytes as the
 // project and location ZIP archives, without a server.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,7 +72,7 @@ describe("conntrackt iptables", () => {
     expect(result.stdout).toContain(`Wrote 3 files for project "Cli Rules project" to ${dir}.`);
     const files = dirFiles(dir);
     const far = await ctx.db.run((c) => c.entity.findFirstOrThrow({ where: { name: "Alpha" } }));
-    // "Alpha" gives the same slug as "alpha" and came later: it gets -ID (SPEC §6).
+    // "Alpha" gives the same slug as "alpha" and came later: it gets -ID (docs/rules.md).
     expect(Object.keys(files).sort()).toEqual([
       `alpha-${far.id}-iptables.conf`,
       "alpha-iptables.conf",

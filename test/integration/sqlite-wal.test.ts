@@ -1,4 +1,4 @@
-// SQLite in a real file is set up for more than one process (SPEC §12): WAL
+// SQLite in a real file is set up for more than one process (docs/architecture.md): WAL
 // journal (readers and a writer at once, backups while serving) and a busy
 // timeout (a second writer waits instead of failing with "database is
 // locked"). Proven with the running server and CLI processes on one file.

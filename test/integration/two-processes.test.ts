@@ -1,4 +1,4 @@
-// Several app processes serve the same users (SPEC §4: sessions live in the
+// Several app processes serve the same users (docs/usage.md: sessions live in the
 // database): two real server processes on one PostgreSQL database share
 // log-ins, and what one saves the other shows. Needs a PostgreSQL server
 // (CONNTRACKT_TEST_PG_URL); skipped with a message without one.

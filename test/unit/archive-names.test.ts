@@ -1,4 +1,4 @@
-// File names inside and of the rule archives (SPEC §6): slugs, collisions,
+// File names inside and of the rule archives (docs/rules.md): slugs, collisions,
 // fallbacks, and the guarantee that no name can escape the extraction folder.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The interchange document's validation (SPEC §8): every problem names the
+// The interchange document's validation (docs/cli.md): every problem names the
 // JSON path of the item and the rule it breaks.
 import { describe, expect, it } from "vitest";
 import { formatPath, parseInterchange, parseInterchangeText } from "../../src/validation/interchange.js";
@@ -57,7 +57,7 @@ function problems(value: unknown): string[] {
 }
 
 describe("interchange validation", () => {
-  it("accepts the SPEC §8 example and fills in defaults", () => {
+  it("accepts the docs/cli.md example and fills in defaults", () => {
     const result = parseInterchange(doc());
     expect(result.ok).toBe(true);
     const minimal = parseInterchange({

@@ -23,7 +23,7 @@ const DATASETS = [
   ["--nasty", "--projects", "2", "--entities", "25", "--interfaces", "3", "--subnets", "0.3", "--seed", "7"],
 ];
 
-/** The parts of the SPEC §8 interchange document the rules need. */
+/** The parts of the docs/cli.md interchange document the rules need. */
 interface Interchange {
   projects: {
     name: string;

@@ -1,4 +1,4 @@
-// The iptables-restore generator (SPEC §5).
+// The iptables-restore generator (docs/rules.md).
 //
 // Golden files: test/golden/iptables/<case>.json is an EntityRulesInput and
 // <case>.rules the exact expected output, compared byte for byte. A missing
@@ -179,7 +179,7 @@ describe("golden files", () => {
     });
   }
 
-  it("spec-example.rules is the SPEC §5 example verbatim", () => {
+  it("spec-example.rules is the docs/rules.md example verbatim", () => {
     const spec = path.resolve(projectRoot, "..", "shared", "SPEC.md");
     if (!existsSync(spec)) return;
     const text = readFileSync(spec, "utf8");

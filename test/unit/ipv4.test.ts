@@ -176,7 +176,7 @@ describe("comparison helpers", () => {
     expect(compareIpv4("1.2.3.4", "1.2.3.4")).toBe(0);
   });
 
-  it("sorts a list the way SPEC §5 orders sources", () => {
+  it("sorts a list the way docs/rules.md orders sources", () => {
     const sorted = ["192.168.1.3", "10.10.4.0", "192.168.1.2", "9.9.9.9", "192.168.1.20"].sort(compareIpv4);
     expect(sorted).toEqual(["9.9.9.9", "10.10.4.0", "192.168.1.2", "192.168.1.3", "192.168.1.20"]);
   });
