@@ -14,7 +14,7 @@ import http from "node:http";
 import { resolve } from "node:path";
 import { buildProjectDot } from "../src/domain/dot.js";
 import type { DiagramInput } from "../src/domain/types.js";
-import { DiagramRenderer, type RenderResult } from "../src/services/diagram.js";
+import { DiagramRenderer, type RenderResult } from "../src/services/diagram/index.js";
 
 interface Interchange {
   locations: { name: string }[];

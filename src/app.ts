@@ -5,12 +5,9 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import session from "express-session";
 import helmet from "helmet";
 import nunjucks from "nunjucks";
-import type passportType from "passport";
 import { pinoHttp } from "pino-http";
-import type { Config } from "./config.js";
-import { type Database, projectRoot } from "./data/engine.js";
+import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
-import type { Logger } from "./logger.js";
 import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
@@ -23,23 +20,14 @@ import { healthCheck, mainRouter } from "./routes/main.js";
 import { projectsRouter } from "./routes/projects.js";
 import { rulesRouter } from "./routes/rules.js";
 import { searchRouter } from "./routes/search.js";
-import { DiagramRenderer } from "./services/diagram.js";
+import { DiagramRenderer } from "./services/diagram/index.js";
 import { LoginThrottle } from "./services/login-throttle.js";
 import { can, configurePassport, requireLogin, requirePermission } from "./web/auth.js";
 import { csrfProtection } from "./web/csrf.js";
+import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
 import "./web/types.js";
-
-export interface AppDeps {
-  config: Config;
-  db: Database;
-  logger: Logger;
-  throttle: LoginThrottle;
-  passport: passportType.PassportStatic;
-  sessionStore: DatabaseSessionStore;
-  diagrams: DiagramRenderer;
-}
 
 export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> & Partial<Pick<AppDeps, "throttle" | "diagrams">>;
 

@@ -1,7 +1,6 @@
 // Account administration for superusers (docs/usage.md): users, their groups and
 // permissions, passwords, deactivation; groups and their permissions.
 import { type Request, type Response, Router } from "express";
-import type { AppDeps } from "../app.js";
 import {
   createUser,
   deleteGroup,
@@ -19,6 +18,7 @@ import { PERMISSION_CODES } from "../domain/constants.js";
 import { hashPassword } from "../services/passwords.js";
 import { groupForm, newUserForm, passwordForm, userForm } from "../validation/accounts.js";
 import { requireSuperuser } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { load } from "../web/load.js";

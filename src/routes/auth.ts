@@ -1,11 +1,11 @@
 // Log-in and log-out (docs/usage.md): passport-local, a new session id and a new
 // CSRF token at log-in, failed attempts throttled per account and address.
 import { type Request, type Response, Router } from "express";
-import type { AppDeps } from "../app.js";
 import { recordLogin } from "../data/users.js";
 import { loginForm } from "../validation/accounts.js";
 import { formValues, parseForm } from "../validation/common.js";
 import { rotateCsrfToken } from "../web/csrf.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { safeNext } from "../web/safe-next.js";
 

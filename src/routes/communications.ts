@@ -1,6 +1,5 @@
 // Communication pages (docs/usage.md).
 import { type Request, Router } from "express";
-import type { AppDeps } from "../app.js";
 import {
   CommunicationEndsError,
   createCommunication,
@@ -16,6 +15,7 @@ import { PROTOCOLS } from "../domain/constants.js";
 import { communicationLabel } from "../domain/display.js";
 import { type CommunicationForm, communicationForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { badRequest, notFound, parseId } from "../web/http-errors.js";

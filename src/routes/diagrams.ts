@@ -2,36 +2,14 @@
 // page's table shares with it, as a stylesheet (the CSP allows no inline style).
 import { createHash } from "node:crypto";
 import { type Request, type Response, Router } from "express";
-import type { AppDeps } from "../app.js";
-import { diagramInput } from "../data/diagrams.js";
+import { diagramInput, projectEntityIds } from "../data/diagrams.js";
 import { getProjectPage } from "../data/entities.js";
 import { getProject } from "../data/projects.js";
 import { entityColours } from "../domain/colours.js";
 import { buildProjectDot } from "../domain/dot.js";
-import { diagramEtag, type RenderResult } from "../services/diagram.js";
+import { diagramEtag, SVG_CONTENT_SECURITY_POLICY } from "../services/diagram/index.js";
+import type { AppDeps } from "../web/deps.js";
 import { notFound, parseId } from "../web/http-errors.js";
-
-export type DiagramState =
-  | { status: "ok"; version: string }
-  | { status: "empty" }
-  | { status: "unavailable"; message: string };
-
-/** Renders (or finds cached) the diagram of a project page and says what the page should show. */
-export async function projectDiagram(deps: AppDeps, dot: string, entityCount: number): Promise<DiagramState> {
-  if (entityCount === 0) return { status: "empty" };
-  const result: RenderResult = await deps.diagrams.render(dot);
-  if (result.status === "ok") return { status: "ok", version: result.etag.replace(/"/g, "").slice(0, 16) };
-  if (result.status === "timeout")
-    return {
-      status: "unavailable",
-      message: `The diagram is too dense to lay out within ${Math.round(deps.config.DIAGRAM_TIMEOUT_MS / 1000)} s; the table below lists every communication.`,
-    };
-  deps.logger.warn({ message: result.message }, "diagram render failed");
-  return {
-    status: "unavailable",
-    message: "The diagram could not be drawn; the table below lists every communication.",
-  };
-}
 
 export function coloursCss(entityIds: number[]): string {
   const lines: string[] = [];
@@ -85,15 +63,14 @@ export function diagramsRouter(deps: AppDeps): Router {
         );
       return;
     }
-    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    res.set("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY);
     sendCached(req, res, result.etag, "image/svg+xml", result.svg);
   });
 
   router.get("/projects/:id/colours.css", async (req, res) => {
     const project = await getProject(db, parseId(req.params.id, "project"));
     if (!project) throw notFound("project");
-    const ids = await db.run((c) => c.entity.findMany({ where: { projectId: project.id }, select: { id: true } }));
-    const css = coloursCss(ids.map((e) => e.id));
+    const css = coloursCss(await projectEntityIds(db, project.id));
     const etag = `"${createHash("sha256").update(css).digest("base64url").slice(0, 27)}"`;
     sendCached(req, res, etag, "text/css", css);
   });

@@ -1,6 +1,5 @@
 // Entity pages (docs/usage.md).
 import { type Request, Router } from "express";
-import type { AppDeps } from "../app.js";
 import {
   createEntity,
   deleteEntity,
@@ -18,6 +17,7 @@ import { countPreview, entityLabel } from "../domain/display.js";
 import { generateEntityRules } from "../domain/iptables.js";
 import { entityForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { notFound, parseId } from "../web/http-errors.js";

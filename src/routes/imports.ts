@@ -2,7 +2,6 @@
 // add their communications, creating the missing entities, interfaces and
 // locations, all or nothing. Bad lines are listed with their numbers.
 import { type Response, Router } from "express";
-import type { AppDeps } from "../app.js";
 import { importCsvRows } from "../data/csv-import.js";
 import { listLocations } from "../data/locations.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
@@ -10,6 +9,7 @@ import { CSV_COLUMNS, REQUIRED_CSV_COLUMNS } from "../domain/csv-import.js";
 import { text } from "../validation/common.js";
 import { readCsvImport } from "../validation/csv-import.js";
 import { can, requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { load } from "../web/load.js";
 

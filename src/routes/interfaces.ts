@@ -1,6 +1,5 @@
 // Interface pages (docs/usage.md).
 import { type Request, Router } from "express";
-import type { AppDeps } from "../app.js";
 import { listEntities } from "../data/entities.js";
 import {
   createInterface,
@@ -15,6 +14,7 @@ import { DEFAULT_INTERFACE_NAME, HOST_NETMASK } from "../domain/constants.js";
 import { countPreview, entityLabel, interfaceLabel } from "../domain/display.js";
 import { interfaceForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { notFound, parseId } from "../web/http-errors.js";

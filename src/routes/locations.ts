@@ -1,6 +1,5 @@
 // Location pages (docs/usage.md).
 import { Router } from "express";
-import type { AppDeps } from "../app.js";
 import {
   createLocation,
   deleteLocation,
@@ -12,6 +11,7 @@ import {
 import { countPreview } from "../domain/display.js";
 import { locationForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { load } from "../web/load.js";

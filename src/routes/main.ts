@@ -1,15 +1,16 @@
 // The main page (docs/usage.md) and the health check.
 import { type RequestHandler, Router } from "express";
-import type { AppDeps } from "../app.js";
 import { listLocations } from "../data/locations.js";
+import { pingDatabase } from "../data/main.js";
 import { listProjects } from "../data/projects.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 
 /** Liveness and readiness for a load balancer: no log-in, answers 503 when the database does not. */
 export function healthCheck({ db }: AppDeps): RequestHandler {
   return async (_req, res) => {
     try {
-      await db.run((c) => c.$queryRawUnsafe("SELECT 1"));
+      await pingDatabase(db);
       res.json({ status: "ok" });
     } catch {
       res.status(503).json({ status: "unavailable" });

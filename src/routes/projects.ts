@@ -1,6 +1,5 @@
 // Project pages (docs/usage.md).
 import { Router } from "express";
-import type { AppDeps } from "../app.js";
 import { diagramInput } from "../data/diagrams.js";
 import { getProjectPage } from "../data/entities.js";
 import {
@@ -13,12 +12,13 @@ import {
 } from "../data/projects.js";
 import { countPreview } from "../domain/display.js";
 import { buildProjectDot } from "../domain/dot.js";
+import { projectDiagram } from "../services/diagram/index.js";
 import { projectForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
+import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
 import { load } from "../web/load.js";
-import { projectDiagram } from "./diagrams.js";
 
 const duplicate = () => ({ name: "A project with this name already exists." });
 

@@ -1,7 +1,6 @@
 // Rule downloads (docs/rules.md): one entity's file, and ZIP archives per
 // project and per project location.
 import { Router } from "express";
-import type { AppDeps } from "../app.js";
 import { getEntityPage } from "../data/entities.js";
 import { getLocation } from "../data/locations.js";
 import { getProject } from "../data/projects.js";
@@ -9,6 +8,7 @@ import { entityRulesInput, loadProjectRules } from "../data/rules.js";
 import { entityRulesFileName, locationArchiveName, projectArchiveName } from "../domain/archive-names.js";
 import { generateEntityRules } from "../domain/iptables.js";
 import { streamRulesArchive } from "../services/rules-archive.js";
+import type { AppDeps } from "../web/deps.js";
 import { notFound, parseId } from "../web/http-errors.js";
 
 export function rulesRouter({ db, logger }: AppDeps): Router {

@@ -1,8 +1,8 @@
 // Search page and suggestions (docs/usage.md).
 import { Router } from "express";
-import type { AppDeps } from "../app.js";
 import { search } from "../data/search.js";
 import { NAME_MAX } from "../domain/constants.js";
+import type { AppDeps } from "../web/deps.js";
 
 export const SUGGESTION_LIMIT = 10;
 const PAGE_LIMIT = 200;

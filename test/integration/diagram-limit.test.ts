@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEntities } from "../../src/data/entities.js";
 import { getProjectByName } from "../../src/data/projects.js";
-import type { DiagramRenderer } from "../../src/services/diagram.js";
+import type { DiagramRenderer } from "../../src/services/diagram/index.js";
 import { createTestContext, PASSWORD, type TestContext } from "../support/app.js";
 import { loadProjects } from "../support/projects-dataset.js";
 import { logIn } from "../support/server-process.js";

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildProjectDot } from "../../src/domain/dot.js";
 import type { DiagramInput } from "../../src/domain/types.js";
-import { DiagramRenderer, diagramEtag, type RenderResult } from "../../src/services/diagram.js";
+import { DiagramRenderer, diagramEtag, type RenderResult } from "../../src/services/diagram/index.js";
 
 import { parseXml, textOf, walk } from "../support/xml.js";
 
@@ -228,7 +228,7 @@ describe("DiagramRenderer", () => {
           "--ignoreConfig",
           ...["--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node"],
           ...["--skipLibCheck", "--rootDir", repo, "--outDir", out],
-          join(repo, "src/services/diagram.ts"),
+          join(repo, "src/services/diagram/index.ts"),
         ],
         { cwd: repo, encoding: "utf8" },
       );
@@ -236,7 +236,7 @@ describe("DiagramRenderer", () => {
       // Like dist/ inside the project: an ESM package that sees the project's node_modules.
       writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
       symlinkSync(join(repo, "node_modules"), join(out, "node_modules"), "dir");
-      const compiled = pathToFileURL(join(out, "src/services/diagram.js")).href;
+      const compiled = pathToFileURL(join(out, "src/services/diagram/index.js")).href;
       // No close(): an idle worker must not keep the process alive.
       const script = `
         const { DiagramRenderer } = await import(${JSON.stringify(compiled)});

@@ -1,0 +1,20 @@
+// What createApp hands every router (src/app.ts). Only types are imported, so
+// routes can name their dependencies without importing the app that imports
+// them (test/unit/layers.test.ts forbids that cycle).
+import type passportType from "passport";
+import type { Config } from "../config.js";
+import type { Database } from "../data/engine.js";
+import type { DatabaseSessionStore } from "../data/sessions.js";
+import type { Logger } from "../logger.js";
+import type { DiagramRenderer } from "../services/diagram/index.js";
+import type { LoginThrottle } from "../services/login-throttle.js";
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  throttle: LoginThrottle;
+  passport: passportType.PassportStatic;
+  sessionStore: DatabaseSessionStore;
+  diagrams: DiagramRenderer;
+}
