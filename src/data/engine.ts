@@ -11,8 +11,9 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.js";
 import { type Prisma, PrismaClient } from "../generated/sqlite/client.js";
+import { type Engine, engineOf, sqliteFile } from "./database-url.js";
 
-export type Engine = "sqlite" | "postgresql";
+export { type Engine, engineOf, sqliteFile };
 
 /** The model API; both engines' generated clients share it. */
 export type Client = PrismaClient;
@@ -30,16 +31,6 @@ function findRoot(from: string): string {
 
 /** The folder holding package.json, views/ and prisma/, whether run from src/ or dist/. */
 export const projectRoot = findRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-export function engineOf(url: string): Engine {
-  return /^postgres(ql)?:\/\//i.test(url) ? "postgresql" : "sqlite";
-}
-
-/** Resolves an SQLite URL (`file:./data/x.db`, a plain path) to an absolute file path. */
-export function sqliteFile(url: string, cwd = process.cwd()): string {
-  const file = url.replace(/^file:/, "");
-  return path.resolve(cwd, file);
-}
 
 /** Resolves on the next turn of the event loop, after it has polled for I/O. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
