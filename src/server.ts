@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./data/engine.js";
 import { ensureDefaultGroups, ensureInitialAdmin, migrateDatabase } from "./data/setup.js";
 import { createLogger } from "./logger.js";
+import { hashPassword } from "./services/passwords.js";
 import { gracefulClose } from "./web/graceful-close.js";
 
 async function main(): Promise<void> {
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   await ensureDefaultGroups(db);
-  const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD);
+  const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD, hashPassword);
   if (generated) {
     logger.warn("created superuser 'admin'; its generated password is printed once on standard output");
     console.log(

@@ -2,7 +2,6 @@
 // present, and on first start the `admin` superuser (docs/usage.md).
 import { randomBytes } from "node:crypto";
 import { DEFAULT_GROUPS } from "../domain/constants.js";
-import { hashPassword } from "../services/passwords.js";
 import { createAdapterFactory, type Database, engineOf, type Tx } from "./engine.js";
 import { applyMigrations } from "./migrate.js";
 
@@ -37,9 +36,15 @@ export async function ensureDefaultGroups(db: Database): Promise<void> {
 
 /**
  * Creates `admin` when no user exists yet. Returns the generated password when
- * one had to be made up (the caller prints it once), else null.
+ * one had to be made up (the caller prints it once), else null. The caller
+ * passes the password hashing (src/services/passwords.ts): data code calls
+ * no service (docs/architecture.md).
  */
-export async function ensureInitialAdmin(db: Database, initialPassword: string | undefined): Promise<string | null> {
+export async function ensureInitialAdmin(
+  db: Database,
+  initialPassword: string | undefined,
+  hashPassword: (password: string) => Promise<string>,
+): Promise<string | null> {
   // Hash only when an account may have to be made: scrypt is slow on purpose.
   if ((await db.run((c) => c.user.count())) > 0) return null;
   const generated = initialPassword ? null : randomBytes(12).toString("base64url");
