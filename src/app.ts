@@ -2,7 +2,6 @@
 // src/server.ts does, and tests build the same app on a temporary database.
 import path from "node:path";
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from "express";
-import session from "express-session";
 import helmet from "helmet";
 import nunjucks from "nunjucks";
 import { pinoHttp } from "pino-http";
@@ -22,19 +21,24 @@ import { rulesRouter } from "./routes/rules.js";
 import { searchRouter } from "./routes/search.js";
 import { DiagramRenderer } from "./services/diagram/index.js";
 import { LoginThrottle } from "./services/login-throttle.js";
-import { can, configurePassport, requireLogin, requirePermission } from "./web/auth.js";
+import { PasswordHasher } from "./services/passwords.js";
+import { can, configurePassport, noStoreWhenLoggedIn, requireLogin, requirePermission } from "./web/auth.js";
 import { csrfProtection } from "./web/csrf.js";
 import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
+import { sessions } from "./web/sessions.js";
 import "./web/types.js";
 
-export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> & Partial<Pick<AppDeps, "throttle" | "diagrams">>;
+export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> &
+  Partial<Pick<AppDeps, "throttle" | "diagrams" | "passwords" | "sessionStore">>;
 
 export function createApp(options: AppOptions): express.Express & { deps: AppDeps } {
+  const passwords = options.passwords ?? new PasswordHasher({ cost: options.config.PASSWORD_HASH_COST });
   const deps: AppDeps = {
-    throttle: new LoginThrottle(),
-    passport: configurePassport(options.db),
+    throttle: LoginThrottle.for(options.db),
+    passwords,
+    passport: configurePassport(options.db, passwords),
     sessionStore: new DatabaseSessionStore(options.db),
     diagrams: options.diagrams ?? new DiagramRenderer({ timeoutMs: options.config.DIAGRAM_TIMEOUT_MS }),
     ...options,
@@ -97,23 +101,11 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     req.body ??= {};
     next();
   });
-  app.use(
-    session({
-      name: "conntrackt.sid",
-      secret: config.SESSION_SECRET,
-      store: deps.sessionStore,
-      resave: false,
-      saveUninitialized: false,
-      cookie: {
-        httpOnly: true,
-        sameSite: "lax",
-        secure: config.TRUST_PROXY ? "auto" : false,
-        maxAge: 14 * 24 * 60 * 60 * 1000,
-      },
-    }),
-  );
+  // Cookie name, flags and lifetimes: src/web/sessions.ts (docs/install.md).
+  app.use(sessions(config, deps.sessionStore));
   app.use(deps.passport.initialize());
   app.use(deps.passport.session());
+  app.use(noStoreWhenLoggedIn);
   app.use(flashMessages);
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentUser = req.user;
@@ -124,7 +116,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   // Anonymous visitors of any page but log-in and log-out go to /login and
   // come back afterwards (before the CSRF check, so a stale form also lands there).
   app.use(requireLogin(["/login", "/logout"]));
-  app.use(csrfProtection);
+  app.use(csrfProtection(config.SESSION_SECRET));
   app.use(authRouter(deps));
   // Every other page is a data page: users without `view` are refused before
   // any URL id is looked up.

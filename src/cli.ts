@@ -26,7 +26,7 @@ import { getLocationByName } from "./data/locations.js";
 import { getProjectByName } from "./data/projects.js";
 import { loadProjectRules } from "./data/rules.js";
 import { ensureDefaultGroups, migrateDatabase } from "./data/setup.js";
-import { createUser, getUserByName, listGroups, listUsers, setPassword } from "./data/users.js";
+import { createUser, getUserByName, listGroups, listUsers, setPassword, usernameTaken } from "./data/users.js";
 import type { LineError } from "./domain/csv-import.js";
 import { BackupError, backupDatabase, restoreDatabase } from "./services/backup.js";
 import { hashPassword } from "./services/passwords.js";
@@ -325,7 +325,10 @@ Examples:
           permissions: [],
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new CliError(`a user named "${username}" already exists`);
+        if (isUniqueViolation(error)) {
+          const taken = (await usernameTaken(db, username)) ?? username;
+          throw new CliError(`a user named "${taken}" already exists (user names are compared regardless of case)`);
+        }
         throw error;
       }
       const extra = [values.superuser ? "superuser" : "", groupNames.length ? `groups: ${groupNames.join(", ")}` : ""]

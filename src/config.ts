@@ -2,7 +2,7 @@
 // working directory). An invalid value stops start-up with a message naming
 // the variable.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { engineOf, sqliteFile } from "./data/database-url.js";
@@ -32,6 +32,20 @@ const schema = z.object({
       return z.NEVER;
     }),
   DIAGRAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // docs/install.md: scrypt cost (log2 N), session idle and absolute lifetimes.
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(17).default(15),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(120),
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24)
+    .default(14 * 24),
   NODE_ENV: z.string().default("development"),
 });
 
@@ -57,15 +71,37 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, "SESSION_SECRE
   return { ...cfg, dataDir, production: cfg.NODE_ENV === "production" };
 }
 
-/** The session secret from the environment, or one generated once and kept in the data folder. */
+/**
+ * The session secret from the environment, or one generated once and kept in
+ * the data folder. Processes starting together must agree on it and never
+ * read a half-written file: the secret is written completely to a file of this
+ * process's own, then linked into place (link fails with EEXIST when another
+ * process won, and then its file is read).
+ */
 export function resolveSessionSecret(cfg: { SESSION_SECRET?: string; dataDir: string }): string {
   if (cfg.SESSION_SECRET) return cfg.SESSION_SECRET;
   const file = path.join(cfg.dataDir, "session-secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const read = () => {
+    const secret = readFileSync(file, "utf8").trim();
+    if (secret.length < 16) {
+      throw new ConfigError(`Invalid configuration: ${file} is damaged; delete it or set SESSION_SECRET`);
+    }
+    return secret;
+  };
+  if (existsSync(file)) return read();
   mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString("hex");
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
-  return secret;
+  const own = `${file}.${process.pid}-${randomBytes(6).toString("hex")}`;
+  writeFileSync(own, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(own, file);
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return read();
+    throw error;
+  } finally {
+    rmSync(own, { force: true });
+  }
 }
 
 /** Reads `.env` (if present) then the environment. */

@@ -42,7 +42,13 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const closer = gracefulClose(server);
-  const pruner = setInterval(() => void app.deps.sessionStore.prune().catch(() => {}), 60 * 60 * 1000);
+  const pruner = setInterval(
+    () => {
+      void app.deps.sessionStore.prune().catch(() => {});
+      void app.deps.throttle.prune().catch(() => {});
+    },
+    60 * 60 * 1000,
+  );
   pruner.unref();
 
   let stopping = false;

@@ -53,7 +53,7 @@ export async function ensureInitialAdmin(
   const created = await db.transaction(async (tx) => {
     await lockStartUp(db, tx);
     if ((await tx.user.count()) > 0) return false;
-    await tx.user.create({ data: { username: "admin", passwordHash, isSuperuser: true } });
+    await tx.user.create({ data: { username: "admin", usernameKey: "admin", passwordHash, isSuperuser: true } });
     return true;
   });
   return created ? generated : null;

@@ -1,5 +1,5 @@
 // Accounts, groups and permissions (docs/usage.md).
-import { PERMISSION_CODES, type PermissionCode } from "../domain/constants.js";
+import { NAME_MAX, PERMISSION_CODES, type PermissionCode } from "../domain/constants.js";
 import type { Database } from "./engine.js";
 
 export interface CurrentUser {
@@ -27,35 +27,79 @@ export interface GroupRow {
   userCount: number;
 }
 
-const userInclude = {
-  groups: { include: { group: { include: { permissions: true } } } },
-  permissions: true,
-} as const;
+/** The unique form of a username: names differ only if they differ regardless of case. */
+export function usernameKeyOf(username: string): string {
+  return username.toLowerCase();
+}
 
-/** Loads a user with the permissions they hold directly and through groups. */
+/**
+ * Loads a user with the permissions they hold directly and through groups, in
+ * one statement: this runs on every request of a logged-in user. A user
+ * without any permission comes back as one row with a NULL code.
+ */
 export async function getCurrentUser(db: Database, id: number): Promise<CurrentUser | null> {
-  const user = await db.run((c) => c.user.findUnique({ where: { id }, include: userInclude }));
-  if (!user) return null;
-  const codes = new Set<PermissionCode>();
-  if (user.isSuperuser) for (const code of PERMISSION_CODES) codes.add(code);
-  for (const p of user.permissions) codes.add(p.code as PermissionCode);
-  for (const g of user.groups) for (const p of g.group.permissions) codes.add(p.code as PermissionCode);
+  const rows = await db.run(
+    (c) => c.$queryRaw<
+      { id: unknown; username: string; isSuperuser: unknown; isActive: unknown; code: string | null }[]
+    >`
+      SELECT u."id", u."username", u."isSuperuser", u."isActive", up."code"
+        FROM "User" u LEFT JOIN "UserPermission" up ON up."userId" = u."id"
+       WHERE u."id" = ${id}
+      UNION ALL
+      SELECT u."id", u."username", u."isSuperuser", u."isActive", gp."code"
+        FROM "User" u
+        JOIN "UserGroup" ug ON ug."userId" = u."id"
+        JOIN "GroupPermission" gp ON gp."groupId" = ug."groupId"
+       WHERE u."id" = ${id}`,
+  );
+  const first = rows[0];
+  if (!first) return null;
+  // SQLite answers booleans as 0/1.
+  const isSuperuser = Boolean(Number(first.isSuperuser));
+  const codes = new Set<PermissionCode>(isSuperuser ? PERMISSION_CODES : []);
+  for (const row of rows) if (row.code) codes.add(row.code as PermissionCode);
   return {
-    id: user.id,
-    username: user.username,
-    isSuperuser: user.isSuperuser,
-    isActive: user.isActive,
+    id: Number(first.id),
+    username: first.username,
+    isSuperuser,
+    isActive: Boolean(Number(first.isActive)),
     permissions: codes,
   };
 }
 
-export async function findUserForLogin(db: Database, username: string) {
-  // No username holds NUL (the user form refuses control characters), and
-  // PostgreSQL cannot take it in a text parameter: a 500 instead of "wrong password".
-  if (username.includes("\u0000")) return null;
-  return db.run((c) =>
-    c.user.findUnique({ where: { username }, select: { id: true, passwordHash: true, isActive: true } }),
+/**
+ * Finds the account a typed name means: the one spelt exactly so, else the one
+ * equal regardless of case (docs/usage.md). Exact first, because accounts made
+ * before names were compared without case may differ only by case.
+ */
+async function findByName(db: Database, username: string) {
+  const rows = await db.run((c) =>
+    c.user.findMany({
+      where: { OR: [{ username }, { usernameKey: usernameKeyOf(username) }] },
+      select: { id: true, username: true, passwordHash: true, isActive: true },
+      take: 2,
+    }),
   );
+  return rows.find((u) => u.username === username) ?? rows[0] ?? null;
+}
+
+export async function findUserForLogin(db: Database, username: string) {
+  // No username holds NUL or is longer than a name (the user form refuses
+  // both), and PostgreSQL cannot take NUL in a text parameter: a 500 instead
+  // of "wrong password".
+  if (username.includes("\u0000") || username.length > NAME_MAX) return null;
+  return findByName(db, username);
+}
+
+/** The name of another account that `username` would clash with (same regardless of case), or null. */
+export async function usernameTaken(db: Database, username: string, exceptId?: number): Promise<string | null> {
+  const row = await db.run((c) =>
+    c.user.findFirst({
+      where: { usernameKey: usernameKeyOf(username), ...(exceptId === undefined ? {} : { id: { not: exceptId } }) },
+      select: { username: true },
+    }),
+  );
+  return row?.username ?? null;
 }
 
 export async function recordLogin(db: Database, id: number): Promise<void> {
@@ -101,11 +145,10 @@ export async function getUser(db: Database, id: number): Promise<UserRow | null>
   return user ? toUserRow(user) : null;
 }
 
+/** The account a typed name means (exact spelling first, else regardless of case). */
 export async function getUserByName(db: Database, username: string): Promise<UserRow | null> {
-  const user = await db.run((c) =>
-    c.user.findUnique({ where: { username }, include: { groups: { include: { group: true } }, permissions: true } }),
-  );
-  return user ? toUserRow(user) : null;
+  const found = await findByName(db, username);
+  return found ? getUser(db, found.id) : null;
 }
 
 export interface UserInput {
@@ -121,6 +164,7 @@ export async function createUser(db: Database, input: UserInput & { passwordHash
     c.user.create({
       data: {
         username: input.username,
+        usernameKey: usernameKeyOf(input.username),
         passwordHash: input.passwordHash,
         isActive: input.isActive,
         isSuperuser: input.isSuperuser,
@@ -142,6 +186,7 @@ export async function updateUser(db: Database, id: number, input: UserInput): Pr
       where: { id },
       data: {
         username: input.username,
+        usernameKey: usernameKeyOf(input.username),
         isActive: input.isActive,
         isSuperuser: input.isSuperuser,
         groups: { deleteMany: {}, create: input.groupIds.map((groupId) => ({ groupId })) },

@@ -13,9 +13,10 @@ import {
   setPassword,
   type UserRow,
   updateUser,
+  usernameTaken,
 } from "../data/users.js";
 import { PERMISSION_CODES } from "../domain/constants.js";
-import { hashPassword } from "../services/passwords.js";
+import { PasswordHasherBusy } from "../services/passwords.js";
 import { groupForm, newUserForm, passwordForm, userForm } from "../validation/accounts.js";
 import { requireSuperuser } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
@@ -25,7 +26,7 @@ import { load } from "../web/load.js";
 
 const permissionOptions = PERMISSION_CODES.map((code) => ({ value: code, label: code }));
 
-export function adminRouter({ db }: AppDeps): Router {
+export function adminRouter({ db, passwords }: AppDeps): Router {
   const router = Router();
   router.use("/admin", requireSuperuser);
 
@@ -53,6 +54,25 @@ export function adminRouter({ db }: AppDeps): Router {
     },
   });
   const duplicateUser = () => ({ username: "A user with this username already exists." });
+  // User names are unique regardless of case (docs/usage.md): say which
+  // account a case variant clashes with. The unique usernameKey column is the
+  // last word (duplicateUser) when two admins race.
+  const nameClash = async (username: string, exceptId?: number) => {
+    const taken = await usernameTaken(db, username, exceptId);
+    return taken === null
+      ? null
+      : { username: `A user named "${taken}" already exists (user names are compared regardless of case).` };
+  };
+  // The log-in throttle's cap on concurrent hashes applies here too.
+  const busy = { password: "The server is busy checking other passwords. Try again in a few seconds." };
+  const hashOrBusy = async (password: string) => {
+    try {
+      return await passwords.hash(password);
+    } catch (error) {
+      if (error instanceof PasswordHasherBusy) return null;
+      throw error;
+    }
+  };
   // A group id that names no group (a forged form, a group deleted meanwhile)
   // is a form error, not a foreign-key failure.
   const unknownGroups = { groups: "Choose groups from the list." };
@@ -70,8 +90,12 @@ export function adminRouter({ db }: AppDeps): Router {
       page: () => userPage("Add user", true),
       duplicate: duplicateUser,
       save: async (data) => {
+        const clash = await nameClash(data.username);
+        if (clash) return clash;
         if (!(await knownGroups(data.groups))) return unknownGroups;
-        await createUser(db, { ...data, groupIds: data.groups, passwordHash: await hashPassword(data.password) });
+        const passwordHash = await hashOrBusy(data.password);
+        if (passwordHash === null) return busy;
+        await createUser(db, { ...data, groupIds: data.groups, passwordHash });
         flash(req, "success", `User "${data.username}" was added.`);
         return "/admin";
       },
@@ -99,6 +123,8 @@ export function adminRouter({ db }: AppDeps): Router {
         if (account.id === req.user?.id && (!data.isActive || !data.isSuperuser)) {
           return { isActive: "You cannot deactivate yourself or remove your own superuser status." };
         }
+        const clash = await nameClash(data.username, account.id);
+        if (clash) return clash;
         if (!(await knownGroups(data.groups))) return unknownGroups;
         await updateUser(db, account.id, { ...data, groupIds: data.groups });
         flash(req, "success", `User "${data.username}" was changed.`);
@@ -120,7 +146,9 @@ export function adminRouter({ db }: AppDeps): Router {
       duplicate: () => ({}),
       save: async (data) => {
         // Ends the user's other sessions; an admin changing their own keeps this one.
-        await setPassword(db, account.id, await hashPassword(data.password), req.sessionID);
+        const passwordHash = await hashOrBusy(data.password);
+        if (passwordHash === null) return busy;
+        await setPassword(db, account.id, passwordHash, req.sessionID);
         flash(req, "success", `The password of "${account.username}" was set; their other sessions were ended.`);
         return "/admin";
       },

@@ -18,12 +18,15 @@ const newPassword = text("Password").pipe(
 
 const permission = z.enum(PERMISSION_CODES, { error: "Unknown permission." });
 
+/** A value sent twice (a forged or replayed form) means the same as once. */
+const unique = <T>(values: T[]) => [...new Set(values)];
+
 export const userForm = z.object({
   username,
   isActive: checkbox,
   isSuperuser: checkbox,
-  groups: many(id("Group")),
-  permissions: many(permission),
+  groups: many(id("Group")).transform(unique),
+  permissions: many(permission).transform(unique),
 });
 
 export const newUserForm = userForm
@@ -34,4 +37,4 @@ export const passwordForm = z
   .object({ password: newPassword, password2: text("Password confirmation") })
   .refine((v) => v.password === v.password2, { path: ["password2"], message: "The two passwords do not match." });
 
-export const groupForm = z.object({ name: name(), permissions: many(permission) });
+export const groupForm = z.object({ name: name(), permissions: many(permission).transform(unique) });

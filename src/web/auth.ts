@@ -7,18 +7,19 @@ import { Strategy as LocalStrategy } from "passport-local";
 import type { Database } from "../data/engine.js";
 import { findUserForLogin, getCurrentUser } from "../data/users.js";
 import type { PermissionCode } from "../domain/constants.js";
-import { verifyNothing, verifyPassword } from "../services/passwords.js";
+import type { PasswordHasher } from "../services/passwords.js";
 import { forbidden } from "./http-errors.js";
 
-export function configurePassport(db: Database): passport.PassportStatic {
+export function configurePassport(db: Database, passwords: PasswordHasher): passport.PassportStatic {
   const instance = new passport.Passport();
   instance.use(
     new LocalStrategy(async (username, password, done) => {
       try {
         const user = await findUserForLogin(db, username);
-        const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyNothing(password);
-        if (!user || !ok) return done(null, false, { message: "Please enter a correct username and password." });
-        if (!user.isActive) return done(null, false, { message: "This account is inactive." });
+        const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyNothing(password);
+        // An inactive account gets the wrong-password answer: the page must not
+        // tell a guesser that the name exists or that the password was right.
+        if (!user || !ok || !user.isActive) return done(null, false);
         return done(null, { id: user.id } as Express.User);
       } catch (err) {
         return done(err);
@@ -72,5 +73,11 @@ export function requireLogin(open: string[]): RequestHandler {
 export const requireSuperuser: RequestHandler = (req, res, next) => {
   if (!req.user) return toLogin(req, res);
   if (!req.user.isSuperuser) return next(forbidden());
+  next();
+};
+
+/** Pages and downloads of a logged-in user are never kept by a browser or proxy cache. */
+export const noStoreWhenLoggedIn: RequestHandler = (req, res, next) => {
+  if (req.user) res.set("Cache-Control", "no-store");
   next();
 };

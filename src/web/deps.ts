@@ -8,12 +8,14 @@ import type { DatabaseSessionStore } from "../data/sessions.js";
 import type { Logger } from "../logger.js";
 import type { DiagramRenderer } from "../services/diagram/index.js";
 import type { LoginThrottle } from "../services/login-throttle.js";
+import type { PasswordHasher } from "../services/passwords.js";
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
   throttle: LoginThrottle;
+  passwords: PasswordHasher;
   passport: passportType.PassportStatic;
   sessionStore: DatabaseSessionStore;
   diagrams: DiagramRenderer;

@@ -42,7 +42,7 @@ describe("log-in", () => {
     expect((await agent.get("/")).status).toBe(302);
   });
 
-  it("refuses inactive users", async () => {
+  it("refuses an inactive account with the right password exactly as a wrong password", async () => {
     const id = await ctx.user("sleeper", ["view"]);
     await updateUser(ctx.db, id, {
       username: "sleeper",
@@ -51,9 +51,15 @@ describe("log-in", () => {
       groupIds: [],
       permissions: ["view"],
     });
-    const { res } = await loginAttempt("sleeper", PASSWORD);
-    expect(res.status).toBe(401);
-    expect(res.text).toContain("This account is inactive.");
+    const alert = (html: string) => /<p class="form-errors" role="alert">([^<]*)<\/p>/.exec(html)?.[1];
+    const inactive = (await loginAttempt("sleeper", PASSWORD)).res;
+    const wrong = (await loginAttempt("sleeper", "not the password")).res;
+    const unknown = (await loginAttempt("nobody-by-this-name", PASSWORD)).res;
+    expect(inactive.status).toBe(401);
+    expect(alert(inactive.text)).toBe("Please enter a correct username and password.");
+    expect([wrong.status, alert(wrong.text)]).toEqual([inactive.status, alert(inactive.text)]);
+    expect([unknown.status, alert(unknown.text)]).toEqual([inactive.status, alert(inactive.text)]);
+    expect(inactive.text).not.toContain("inactive");
   });
 
   it("ignores an external or protocol-relative next", async () => {
@@ -90,7 +96,7 @@ describe("log-in", () => {
     for (let i = 0; i < 3; i++) expect((await loginAttempt("target", "nope")).res.status).toBe(401);
     const blocked = await loginAttempt("target", PASSWORD);
     expect(blocked.res.status).toBe(429);
-    expect(blocked.res.text).toContain("Too many failed log-ins");
+    expect(blocked.res.text).toContain("Too many log-in attempts");
     expect(blocked.res.headers["retry-after"]).toBeDefined();
   });
 

@@ -2,7 +2,7 @@
 // ends their sessions; an admin changing their own password keeps the session
 // they use and ends the others; log-in gives a new session id and a new CSRF
 // token; log-out is a POST with the token; the session cookie is HttpOnly,
-// SameSite=Lax, and Secure behind a trusted TLS proxy.
+// SameSite=Lax, and `__Host-` prefixed and Secure over TLS (docs/install.md).
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Agent, createTestContext, csrfFrom, PASSWORD, type TestContext } from "../support/app.js";
@@ -31,12 +31,15 @@ async function expectSentToLogin(agent: Agent) {
 
 const sessionsOf = (userId: number) => ctx.db.run((c) => c.session.count({ where: { userId } }));
 
-/** The Set-Cookie line of the session cookie, if the response has one. */
-function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
+function cookieLine(res: { headers: Record<string, unknown> }, name: string): string | undefined {
   const raw = res.headers["set-cookie"];
   const list = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
-  return list.find((c: string) => c.startsWith("conntrackt.sid="));
+  return list.find((c: string) => c.startsWith(`${name}=`));
 }
+/** The Set-Cookie line of the plain-HTTP session cookie, if the response has one. */
+const sessionCookie = (res: { headers: Record<string, unknown> }) => cookieLine(res, "conntrackt.sid");
+/** The Set-Cookie line of the TLS session cookie. */
+const secureSessionCookie = (res: { headers: Record<string, unknown> }) => cookieLine(res, "__Host-conntrackt.sid");
 
 describe("ending a user's sessions", () => {
   it("deactivating a user through /admin sends their logged-in browsers to /login", async () => {
@@ -63,7 +66,7 @@ describe("ending a user's sessions", () => {
       .type("form")
       .send({ _csrf: csrfFrom(form.text), username: "leaver", password: PASSWORD });
     expect(again.status).toBe(401);
-    expect(again.text).toContain("This account is inactive.");
+    expect(again.text).toContain("Please enter a correct username and password.");
     await expectLoggedIn(admin);
   });
 
@@ -113,14 +116,12 @@ describe("log-in", () => {
     const agent = request.agent(ctx.app);
     const form = await agent.get("/login");
     const before = csrfFrom(form.text);
-    const cookieBefore = sessionCookie(form)?.split(";")[0];
-    expect(cookieBefore).toBeDefined();
+    // The form itself needs no session (a signed cookie carries its token).
+    expect(sessionCookie(form)).toBeUndefined();
 
     const res = await agent.post("/login").type("form").send({ _csrf: before, username: "fresh", password: PASSWORD });
     expect(res.status).toBe(303);
-    const cookieAfter = sessionCookie(res)?.split(";")[0];
-    expect(cookieAfter).toBeDefined();
-    expect(cookieAfter).not.toBe(cookieBefore);
+    expect(sessionCookie(res)?.split(";")[0]).toBeDefined();
 
     const after = csrfFrom((await agent.get("/")).text);
     expect(after).not.toBe(before);
@@ -130,15 +131,19 @@ describe("log-in", () => {
     expect(fresh.status).toBe(303);
   });
 
-  it("the session id seen before log-in is worthless afterwards (no fixation)", async () => {
+  it("a session id held before log-in is worthless afterwards (no fixation)", async () => {
     await ctx.user("fixated", [], ["Viewers"]);
-    const agent = request.agent(ctx.app);
+    // Logging out leaves an anonymous session (it carries the "logged out" message).
+    const agent = await ctx.login("fixated");
+    const out = await agent.post("/logout").type("form").send({ _csrf: agent.csrf });
+    const planted = String(sessionCookie(out)?.split(";")[0]);
+    expect(planted).toMatch(/^conntrackt\.sid=/);
     const form = await agent.get("/login");
-    const planted = String(sessionCookie(form)?.split(";")[0]);
-    await agent
+    const res = await agent
       .post("/login")
       .type("form")
       .send({ _csrf: csrfFrom(form.text), username: "fixated", password: PASSWORD });
+    expect(sessionCookie(res)?.split(";")[0]).not.toBe(planted);
     await expectLoggedIn(agent as Agent);
     const attacker = await request(ctx.app).get("/").set("Cookie", planted);
     expect(attacker.status).toBe(302);
@@ -183,19 +188,35 @@ describe("log-out", () => {
   });
 });
 
+/** Logs in through `app` and returns the log-in response (its Set-Cookie lines). */
+async function logIn(app: TestContext["app"], username: string, headers: Record<string, string> = {}) {
+  const form = await request(app).get("/login").set(headers);
+  const cookies = ([] as string[]).concat(form.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]);
+  return request(app)
+    .post("/login")
+    .set(headers)
+    .set("Cookie", cookies.join("; "))
+    .type("form")
+    .send({ _csrf: csrfFrom(form.text), username, password: PASSWORD });
+}
+
 describe("the session cookie", () => {
-  it("is HttpOnly and SameSite=Lax, and not Secure on plain HTTP", async () => {
-    const res = await request(ctx.app).get("/login");
+  beforeAll(() => ctx.user("cookie", [], ["Viewers"]));
+
+  it("is HttpOnly, SameSite=Lax, Path=/ and not Secure on plain HTTP", async () => {
+    const res = await logIn(ctx.app, "cookie");
     const cookie = sessionCookie(res);
     expect(cookie).toBeDefined();
     expect(cookie).toMatch(/;\s*HttpOnly/i);
     expect(cookie).toMatch(/;\s*SameSite=Lax/i);
+    expect(cookie).toMatch(/;\s*Path=\//i);
     expect(cookie).not.toMatch(/;\s*Secure/i);
   });
 
   it("ignores X-Forwarded-Proto when no proxy is trusted", async () => {
-    const res = await request(ctx.app).get("/login").set("X-Forwarded-Proto", "https");
+    const res = await logIn(ctx.app, "cookie", { "X-Forwarded-Proto": "https" });
     expect(sessionCookie(res)).not.toMatch(/;\s*Secure/i);
+    expect(secureSessionCookie(res)).toBeUndefined();
   });
 
   describe("behind a trusted proxy (TRUST_PROXY=1)", () => {
@@ -206,34 +227,30 @@ describe("the session cookie", () => {
     });
     afterAll(() => proxied.close());
 
-    it("is Secure, HttpOnly and SameSite=Lax when the request arrived over HTTPS, at log-in too", async () => {
-      const form = await request(proxied.app).get("/login").set("X-Forwarded-Proto", "https");
-      const first = sessionCookie(form);
-      expect(first).toMatch(/;\s*Secure/i);
-      expect(first).toMatch(/;\s*HttpOnly/i);
-      expect(first).toMatch(/;\s*SameSite=Lax/i);
-
-      const res = await request(proxied.app)
-        .post("/login")
-        .set("X-Forwarded-Proto", "https")
-        .set("Cookie", String(first?.split(";")[0]))
-        .type("form")
-        .send({ _csrf: csrfFrom(form.text), username: "tls", password: PASSWORD });
+    it("over HTTPS is __Host-conntrackt.sid: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain", async () => {
+      const https = { "X-Forwarded-Proto": "https" };
+      const res = await logIn(proxied.app, "tls", https);
       expect(res.status).toBe(303);
-      const loggedIn = sessionCookie(res);
-      expect(loggedIn).toMatch(/;\s*Secure/i);
-      expect(loggedIn).toMatch(/;\s*HttpOnly/i);
-      expect(loggedIn).toMatch(/;\s*SameSite=Lax/i);
+      expect(sessionCookie(res)).toBeUndefined();
+      const cookie = secureSessionCookie(res);
+      expect(cookie).toMatch(/;\s*Secure/i);
+      expect(cookie).toMatch(/;\s*HttpOnly/i);
+      expect(cookie).toMatch(/;\s*SameSite=Lax/i);
+      expect(cookie).toMatch(/;\s*Path=\/(;|$)/i);
+      expect(cookie).not.toMatch(/;\s*Domain=/i);
 
       const page = await request(proxied.app)
         .get("/")
-        .set("X-Forwarded-Proto", "https")
-        .set("Cookie", String(loggedIn?.split(";")[0]));
+        .set(https)
+        .set("Cookie", String(cookie?.split(";")[0]));
       expect(page.status).toBe(200);
+      // The log-in form's CSRF cookie is __Host- prefixed over TLS too.
+      const form = await request(proxied.app).get("/login").set(https);
+      expect(String(form.headers["set-cookie"])).toMatch(/^__Host-conntrackt\.csrf=[^;]+;.*Secure/);
     });
 
-    it("is not Secure when the proxy says the request came over plain HTTP", async () => {
-      const res = await request(proxied.app).get("/login").set("X-Forwarded-Proto", "http");
+    it("is conntrackt.sid without Secure when the proxy says the request came over plain HTTP", async () => {
+      const res = await logIn(proxied.app, "tls", { "X-Forwarded-Proto": "http" });
       expect(sessionCookie(res)).toBeDefined();
       expect(sessionCookie(res)).not.toMatch(/;\s*Secure/i);
     });

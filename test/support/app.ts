@@ -15,7 +15,6 @@ import { ensureDefaultGroups, migrateDatabase } from "../../src/data/setup.js";
 import { createUser, listGroups } from "../../src/data/users.js";
 import type { PermissionCode } from "../../src/domain/constants.js";
 import { createLogger } from "../../src/logger.js";
-import { hashPassword } from "../../src/services/passwords.js";
 import { createPgDatabase, dropPgDatabase, pgAdminUrl, randomDatabaseName } from "./postgres.js";
 
 export const PASSWORD = "correct horse battery";
@@ -109,6 +108,11 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     LOG_LEVEL: "silent",
     TRUST_PROXY: false,
     DIAGRAM_TIMEOUT_MS: 10_000,
+    // The cheapest cost the configuration accepts: log-ins in tests take
+    // about a millisecond of scrypt instead of a tenth of a second.
+    PASSWORD_HASH_COST: 10,
+    SESSION_IDLE_MINUTES: 120,
+    SESSION_ABSOLUTE_HOURS: 14 * 24,
     NODE_ENV: "test",
     dataDir: tmpdir(),
     production: false,
@@ -155,7 +159,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       const all = await listGroups(db);
       return createUser(db, {
         username,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await app.deps.passwords.hash(PASSWORD),
         isActive: true,
         isSuperuser: username === "admin",
         groupIds: all.filter((g) => groups.includes(g.name)).map((g) => g.id),

@@ -1,0 +1,63 @@
+// Session cookie and lifetimes (docs/install.md, "Sessions"). A session ends
+// after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS
+// after log-in whatever the activity. Activity moves the idle deadline at most
+// once a minute, so page views cost at most one write a minute. Over TLS the
+// cookie is `__Host-conntrackt.sid` (Secure, Path=/, no Domain: a neighbouring
+// subdomain or a plain-HTTP page cannot plant or overwrite it); on plain HTTP
+// it is `conntrackt.sid`.
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import session from "express-session";
+import type { Config } from "../config.js";
+import type { DatabaseSessionStore } from "../data/sessions.js";
+
+declare module "express-session" {
+  interface SessionData {
+    /** Epoch ms at which the session ends whatever the activity (set at log-in). */
+    endsAt?: number;
+    /** Epoch ms of the last write that moved the idle deadline. */
+    seenAt?: number;
+    /** Written by passport: the id of the logged-in user. */
+    passport?: { user?: unknown };
+  }
+}
+
+export const SESSION_COOKIE = "conntrackt.sid";
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+type SessionConfig = Pick<Config, "SESSION_SECRET" | "SESSION_IDLE_MINUTES" | "SESSION_ABSOLUTE_HOURS">;
+
+export function sessions(config: SessionConfig, store: DatabaseSessionStore): RequestHandler {
+  const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
+  const options = (name: string, secure: boolean) =>
+    session({
+      name,
+      secret: config.SESSION_SECRET,
+      // express-session writes its cookie settings onto the store: one each.
+      store: secure ? store.sibling() : store,
+      resave: false,
+      saveUninitialized: false,
+      // The cookie's expiry (now + idle) is renewed whenever the session is saved.
+      cookie: { httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: idleMs },
+    });
+  const plain = options(SESSION_COOKIE, false);
+  const tls = options(SECURE_SESSION_COOKIE, true);
+  // Idle deadline moved at most this often (a quarter of a short idle time).
+  const refreshMs = Math.min(60_000, idleMs / 4);
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    (req.secure ? tls : plain)(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const s = req.session;
+      const now = Date.now();
+      if (s?.passport?.user !== undefined && now - (s.seenAt ?? 0) >= refreshMs) s.seenAt = now;
+      next();
+    });
+  };
+}
+
+/** At log-in: the absolute lifetime starts now. */
+export function startSession(req: Request, config: Pick<Config, "SESSION_ABSOLUTE_HOURS">): void {
+  const now = Date.now();
+  req.session.endsAt = now + config.SESSION_ABSOLUTE_HOURS * 3_600_000;
+  req.session.seenAt = now;
+}
