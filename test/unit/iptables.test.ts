@@ -34,7 +34,7 @@ import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const goldenDir = path.join(projectRoot, "test", "golden", "iptables");
 const CASES = [
-  "spec-example",
+  "worked-example",
   "no-incoming",
   "subnets",
   "descriptions",
@@ -179,13 +179,15 @@ describe("golden files", () => {
     });
   }
 
-  it("spec-example.rules is the docs/rules.md example verbatim", () => {
-    const spec = path.resolve(projectRoot, "..", "shared", "SPEC.md");
-    if (!existsSync(spec)) return;
-    const text = readFileSync(spec, "utf8");
-    const section = text.slice(text.indexOf("## 5. iptables"));
-    const block = /```\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(readFileSync(path.join(goldenDir, "spec-example.rules"), "utf8")).toBe(block);
+  it("worked-example.rules is the worked example of docs/rules.md, byte for byte", () => {
+    const marker = "<!-- golden: test/golden/iptables/worked-example.rules -->";
+    const docs = readFileSync(path.join(projectRoot, "docs", "rules.md"), "utf8");
+    const at = docs.indexOf(marker);
+    if (at < 0) expect.fail(`docs/rules.md has no line ${marker}`);
+    // The fenced block must follow the marker line directly; its info string (```text) is free.
+    const block = /^\n```[^\n]*\n([\s\S]*?)^```$/m.exec(docs.slice(at + marker.length));
+    if (block === null || block.index !== 0) expect.fail(`docs/rules.md: no fenced block directly after ${marker}`);
+    expect(block[1]).toBe(readFileSync(path.join(goldenDir, "worked-example.rules"), "utf8"));
   });
 });
 
