@@ -1,150 +1,587 @@
-// Every route for the three callers of STYLE.md: anonymous (sent to log-in),
-// logged in without the permission (403), and with it (works).
+// The permission matrix (docs/usage.md): every GET and POST route of the app,
+// from one table, for anonymous (sent to log-in), for a user holding exactly
+// the permissions the route needs (works), and for each of those permissions a
+// user holding every other one (403, nothing changed). A route the app has but
+// the table lacks, or a table row the app no longer has, fails the run.
+import type { Router } from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PermissionCode } from "../../src/domain/constants.js";
+import { saveGroup } from "../../src/data/users.js";
+import { PERMISSION_CODES, type PermissionCode } from "../../src/domain/constants.js";
 import { type Agent, createTestContext, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
 
+/** A permission code, or "superuser" for the administration pages. */
+type Need = PermissionCode | "superuser";
+type Seed = Awaited<ReturnType<typeof seedProject>>;
+type Form = Record<string, string | string[]>;
+interface Target {
+  url: string;
+  form?: Form;
+}
+interface Row {
+  method: "get" | "post";
+  /** The route's path as the router declares it (for the coverage check). */
+  path: string;
+  /** Every data page also needs `view` (app.ts checks it before any router). */
+  needs: Need[];
+  /** Status with exactly `needs`: 200 for a page or download, 303 for a form that saved. */
+  ok: number;
+  /** Builds the URL and form on a fresh project (seed), called once per row. */
+  target: (s: Seed) => Target | Promise<Target>;
+}
+
 let ctx: TestContext;
-let seed: Awaited<ReturnType<typeof seedProject>>;
-let viewer: Agent;
-let nobody: Agent;
-let admin: Agent;
+let counter = 0;
+const unique = (what: string) => `${what}${++counter}`;
+
+const csv = (s: Seed) =>
+  `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location\n${s.a.name},${s.ia.address},,${s.b.name},${s.ib.address},,TCP,8080,,,`;
+
+const entityForm = (s: Seed): Form => ({
+  name: unique("gamma"),
+  description: "",
+  project: String(s.project.id),
+  location: String(s.location.id),
+});
+const interfaceForm = (entity: number): Form => ({
+  name: unique("eth"),
+  description: "",
+  entity: String(entity),
+  address: `10.9.${counter % 250}.${(counter * 7) % 250}`,
+  netmask: "255.255.255.255",
+});
+const communicationForm = (s: Seed): Form => ({
+  source: String(s.ia.id),
+  destination: String(s.ib.id),
+  protocol: "UDP",
+  port: "53",
+  description: "DNS",
+});
+const newUser = async () => ctx.user(unique("target"));
+const newGroup = async () => saveGroup(ctx.db, null, { name: unique("Group "), permissions: ["view"] });
+
+const V: Need = "view";
+const rows: Row[] = [
+  { method: "get", path: "/", needs: [V], ok: 200, target: () => ({ url: "/" }) },
+  // Projects
+  {
+    method: "get",
+    path: "/projects/new",
+    needs: [V, "add_project"],
+    ok: 200,
+    target: () => ({ url: "/projects/new" }),
+  },
+  {
+    method: "post",
+    path: "/projects/new",
+    needs: [V, "add_project"],
+    ok: 303,
+    target: () => ({ url: "/projects/new", form: { name: unique("Project "), description: "" } }),
+  },
+  {
+    method: "get",
+    path: "/projects/:projectId",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:projectId/edit",
+    needs: [V, "change_project"],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/projects/:projectId/edit",
+    needs: [V, "change_project"],
+    ok: 303,
+    target: (s) => ({ url: `/projects/${s.project.id}/edit`, form: { name: unique("Renamed "), description: "x" } }),
+  },
+  {
+    method: "get",
+    path: "/projects/:projectId/delete",
+    needs: [V, "delete_project"],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/projects/:projectId/delete",
+    needs: [V, "delete_project"],
+    ok: 303,
+    target: (s) => ({ url: `/projects/${s.project.id}/delete`, form: {} }),
+  },
+  // Imports
+  {
+    method: "get",
+    path: "/projects/:projectId/import",
+    needs: [V, "add_entity", "add_interface", "add_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/import` }),
+  },
+  {
+    method: "post",
+    path: "/projects/:projectId/import",
+    needs: [V, "add_entity", "add_interface", "add_communication"],
+    ok: 303,
+    target: (s) => ({ url: `/projects/${s.project.id}/import`, form: { csv: csv(s), location: "" } }),
+  },
+  // Rule downloads, ZIPs, diagram
+  {
+    method: "get",
+    path: "/projects/:id/iptables.zip",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/iptables.zip` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:id/locations/:locationId/iptables.zip",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/locations/${s.location.id}/iptables.zip` }),
+  },
+  {
+    method: "get",
+    path: "/entities/:id/iptables",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/iptables` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:id/diagram.svg",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/diagram.svg` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:id/colours.css",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/colours.css` }),
+  },
+  // Locations
+  {
+    method: "get",
+    path: "/locations/new",
+    needs: [V, "add_location"],
+    ok: 200,
+    target: () => ({ url: "/locations/new" }),
+  },
+  {
+    method: "post",
+    path: "/locations/new",
+    needs: [V, "add_location"],
+    ok: 303,
+    target: () => ({ url: "/locations/new", form: { name: unique("Site "), description: "" } }),
+  },
+  {
+    method: "get",
+    path: "/locations/:locationId/edit",
+    needs: [V, "change_location"],
+    ok: 200,
+    target: (s) => ({ url: `/locations/${s.location.id}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/locations/:locationId/edit",
+    needs: [V, "change_location"],
+    ok: 303,
+    target: (s) => ({ url: `/locations/${s.location.id}/edit`, form: { name: unique("Moved "), description: "" } }),
+  },
+  {
+    method: "get",
+    path: "/locations/:locationId/delete",
+    needs: [V, "delete_location"],
+    ok: 200,
+    target: (s) => ({ url: `/locations/${s.location.id}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/locations/:locationId/delete",
+    needs: [V, "delete_location"],
+    ok: 303,
+    target: (s) => ({ url: `/locations/${s.location.id}/delete`, form: {} }),
+  },
+  // Entities
+  {
+    method: "get",
+    path: "/entities/new",
+    needs: [V, "add_entity"],
+    ok: 200,
+    target: (s) => ({ url: `/entities/new?project=${s.project.id}` }),
+  },
+  {
+    method: "post",
+    path: "/entities/new",
+    needs: [V, "add_entity"],
+    ok: 303,
+    target: (s) => ({ url: "/entities/new", form: entityForm(s) }),
+  },
+  { method: "get", path: "/entities/:entityId", needs: [V], ok: 200, target: (s) => ({ url: `/entities/${s.a.id}` }) },
+  {
+    method: "get",
+    path: "/entities/:entityId/edit",
+    needs: [V, "change_entity"],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/entities/:entityId/edit",
+    needs: [V, "change_entity"],
+    ok: 303,
+    target: (s) => ({ url: `/entities/${s.a.id}/edit`, form: entityForm(s) }),
+  },
+  {
+    method: "get",
+    path: "/entities/:entityId/delete",
+    needs: [V, "delete_entity"],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/entities/:entityId/delete",
+    needs: [V, "delete_entity"],
+    ok: 303,
+    target: (s) => ({ url: `/entities/${s.a.id}/delete`, form: {} }),
+  },
+  // Interfaces
+  {
+    method: "get",
+    path: "/interfaces/new",
+    needs: [V, "add_interface"],
+    ok: 200,
+    target: (s) => ({ url: `/interfaces/new?entity=${s.a.id}` }),
+  },
+  {
+    method: "post",
+    path: "/interfaces/new",
+    needs: [V, "add_interface"],
+    ok: 303,
+    target: (s) => ({ url: "/interfaces/new", form: interfaceForm(s.a.id) }),
+  },
+  {
+    method: "get",
+    path: "/interfaces/:interfaceId/edit",
+    needs: [V, "change_interface"],
+    ok: 200,
+    target: (s) => ({ url: `/interfaces/${s.ia.id}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/interfaces/:interfaceId/edit",
+    needs: [V, "change_interface"],
+    ok: 303,
+    target: (s) => ({ url: `/interfaces/${s.ia.id}/edit`, form: interfaceForm(s.a.id) }),
+  },
+  {
+    method: "get",
+    path: "/interfaces/:interfaceId/delete",
+    needs: [V, "delete_interface"],
+    ok: 200,
+    target: (s) => ({ url: `/interfaces/${s.ia.id}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/interfaces/:interfaceId/delete",
+    needs: [V, "delete_interface"],
+    ok: 303,
+    target: (s) => ({ url: `/interfaces/${s.ia.id}/delete`, form: {} }),
+  },
+  // Communications (the add form opens from a project or from either end)
+  {
+    method: "get",
+    path: "/communications/new",
+    needs: [V, "add_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/communications/new?project=${s.project.id}` }),
+  },
+  {
+    method: "get",
+    path: "/communications/new",
+    needs: [V, "add_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/communications/new?from_entity=${s.a.id}` }),
+  },
+  {
+    method: "get",
+    path: "/communications/new",
+    needs: [V, "add_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/communications/new?to_entity=${s.b.id}` }),
+  },
+  {
+    method: "post",
+    path: "/communications/new",
+    needs: [V, "add_communication"],
+    ok: 303,
+    target: (s) => ({ url: `/communications/new?project=${s.project.id}`, form: communicationForm(s) }),
+  },
+  {
+    method: "get",
+    path: "/communications/:communicationId/edit",
+    needs: [V, "change_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/communications/${s.communication}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/communications/:communicationId/edit",
+    needs: [V, "change_communication"],
+    ok: 303,
+    target: (s) => ({ url: `/communications/${s.communication}/edit`, form: communicationForm(s) }),
+  },
+  {
+    method: "get",
+    path: "/communications/:communicationId/delete",
+    needs: [V, "delete_communication"],
+    ok: 200,
+    target: (s) => ({ url: `/communications/${s.communication}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/communications/:communicationId/delete",
+    needs: [V, "delete_communication"],
+    ok: 303,
+    target: (s) => ({ url: `/communications/${s.communication}/delete`, form: {} }),
+  },
+  // Search
+  { method: "get", path: "/search", needs: [V], ok: 200, target: () => ({ url: "/search?q=alpha" }) },
+  { method: "get", path: "/search/suggest", needs: [V], ok: 200, target: () => ({ url: "/search/suggest?q=alp" }) },
+  // Administration: superusers only
+  { method: "get", path: "/admin", needs: ["superuser"], ok: 200, target: () => ({ url: "/admin" }) },
+  {
+    method: "get",
+    path: "/admin/users/new",
+    needs: ["superuser"],
+    ok: 200,
+    target: () => ({ url: "/admin/users/new" }),
+  },
+  {
+    method: "post",
+    path: "/admin/users/new",
+    needs: ["superuser"],
+    ok: 303,
+    target: () => ({
+      url: "/admin/users/new",
+      form: { username: unique("newuser"), isActive: "on", password: "long enough 1", password2: "long enough 1" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/admin/users/:userId/edit",
+    needs: ["superuser"],
+    ok: 200,
+    target: async () => ({ url: `/admin/users/${await newUser()}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/admin/users/:userId/edit",
+    needs: ["superuser"],
+    ok: 303,
+    target: async () => ({
+      url: `/admin/users/${await newUser()}/edit`,
+      form: { username: unique("renamed"), isActive: "on", permissions: ["view"] },
+    }),
+  },
+  {
+    method: "get",
+    path: "/admin/users/:userId/password",
+    needs: ["superuser"],
+    ok: 200,
+    target: async () => ({ url: `/admin/users/${await newUser()}/password` }),
+  },
+  {
+    method: "post",
+    path: "/admin/users/:userId/password",
+    needs: ["superuser"],
+    ok: 303,
+    target: async () => ({
+      url: `/admin/users/${await newUser()}/password`,
+      form: { password: "another long one", password2: "another long one" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/admin/groups/new",
+    needs: ["superuser"],
+    ok: 200,
+    target: () => ({ url: "/admin/groups/new" }),
+  },
+  {
+    method: "post",
+    path: "/admin/groups/new",
+    needs: ["superuser"],
+    ok: 303,
+    target: () => ({ url: "/admin/groups/new", form: { name: unique("Team "), permissions: ["view"] } }),
+  },
+  {
+    method: "get",
+    path: "/admin/groups/:groupId/edit",
+    needs: ["superuser"],
+    ok: 200,
+    target: async () => ({ url: `/admin/groups/${await newGroup()}/edit` }),
+  },
+  {
+    method: "post",
+    path: "/admin/groups/:groupId/edit",
+    needs: ["superuser"],
+    ok: 303,
+    target: async () => ({
+      url: `/admin/groups/${await newGroup()}/edit`,
+      form: { name: unique("Crew "), permissions: ["view", "add_entity"] },
+    }),
+  },
+  {
+    method: "get",
+    path: "/admin/groups/:groupId/delete",
+    needs: ["superuser"],
+    ok: 200,
+    target: async () => ({ url: `/admin/groups/${await newGroup()}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/admin/groups/:groupId/delete",
+    needs: ["superuser"],
+    ok: 303,
+    target: async () => ({ url: `/admin/groups/${await newGroup()}/delete`, form: {} }),
+  },
+];
+
+/** Routes open to anonymous visitors, checked on their own below. */
+const publicRoutes = ["GET /healthz", "GET /login", "POST /login", "POST /logout"];
+
+/** "METHOD /path" of every route the app declares, walking the router stack of createApp. */
+function declaredRoutes(router: Router): string[] {
+  const found: string[] = [];
+  const walk = (stack: Router["stack"]) => {
+    for (const layer of stack) {
+      const route = layer.route as { path: string; methods: Record<string, boolean> } | undefined;
+      if (route) {
+        for (const method of Object.keys(route.methods)) found.push(`${method.toUpperCase()} ${route.path}`);
+        continue;
+      }
+      const inner = (layer.handle as { stack?: Router["stack"] }).stack;
+      if (inner) {
+        // A router mounted under a prefix would need that prefix added to its paths.
+        expect((layer as { slash?: boolean }).slash, "a router is mounted under a path prefix").toBe(true);
+        walk(inner);
+      }
+    }
+  };
+  walk(router.stack);
+  return found;
+}
+
+// One account per permission set the table asks for.
+const setName = (needs: readonly Need[]) => [...needs].sort().join("+");
+const allBut = (need: Need): PermissionCode[] => PERMISSION_CODES.filter((code) => code !== need);
+const agents = new Map<string, Agent>();
+const exactly = (row: Row) => agents.get(`only:${setName(row.needs)}`) as Agent;
+const without = (need: Need) => agents.get(`without:${need}`) as Agent;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  await ctx.user("admin");
-  await ctx.user("viewer", [], ["Viewers"]);
-  await ctx.user("nobody");
-  seed = await seedProject(ctx.db);
-  [viewer, nobody, admin] = await Promise.all([ctx.login("viewer"), ctx.login("nobody"), ctx.login("admin")]);
+  const accounts = new Map<string, { username: string; permissions: PermissionCode[] }>();
+  let n = 0;
+  for (const row of rows) {
+    if (row.needs.includes("superuser")) {
+      // Superusers hold every code: the only account with exactly "superuser".
+      accounts.set(`only:${setName(row.needs)}`, { username: "admin", permissions: [] });
+    } else {
+      accounts.set(`only:${setName(row.needs)}`, {
+        username: `only${++n}`,
+        permissions: row.needs as PermissionCode[],
+      });
+    }
+    for (const need of row.needs) {
+      accounts.set(`without:${need}`, { username: `without${++n}`, permissions: allBut(need) });
+    }
+  }
+  // One at a time: the app's password hasher refuses a burst of log-ins (docs/install.md).
+  for (const [key, a] of accounts) {
+    await ctx.user(a.username, a.permissions);
+    agents.set(key, await ctx.login(a.username));
+  }
 });
 afterAll(() => ctx.close());
 
-type Route = { method: "get" | "post"; path: () => string; needs: PermissionCode | "superuser"; ok: number[] };
-
-const routes: Route[] = [
-  { method: "get", path: () => "/", needs: "view", ok: [200] },
-  { method: "get", path: () => "/projects/new", needs: "add_project", ok: [200] },
-  { method: "post", path: () => "/projects/new", needs: "add_project", ok: [422] },
-  { method: "get", path: () => `/projects/${seed.project.id}`, needs: "view", ok: [200] },
-  { method: "get", path: () => `/projects/${seed.project.id}/edit`, needs: "change_project", ok: [200] },
-  { method: "post", path: () => `/projects/${seed.project.id}/edit`, needs: "change_project", ok: [422] },
-  { method: "get", path: () => `/projects/${seed.project.id}/delete`, needs: "delete_project", ok: [200] },
-  { method: "get", path: () => `/projects/${seed.project.id}/iptables.zip`, needs: "view", ok: [200] },
-  {
-    method: "get",
-    path: () => `/projects/${seed.project.id}/locations/${seed.location.id}/iptables.zip`,
-    needs: "view",
-    ok: [200],
-  },
-  { method: "get", path: () => `/projects/${seed.project.id}/diagram.svg`, needs: "view", ok: [200] },
-  { method: "get", path: () => `/projects/${seed.project.id}/colours.css`, needs: "view", ok: [200] },
-  { method: "get", path: () => "/locations/new", needs: "add_location", ok: [200] },
-  { method: "post", path: () => "/locations/new", needs: "add_location", ok: [422] },
-  { method: "get", path: () => `/locations/${seed.location.id}/edit`, needs: "change_location", ok: [200] },
-  { method: "post", path: () => `/locations/${seed.location.id}/edit`, needs: "change_location", ok: [422] },
-  { method: "get", path: () => `/locations/${seed.location.id}/delete`, needs: "delete_location", ok: [200] },
-  { method: "get", path: () => `/entities/new?project=${seed.project.id}`, needs: "add_entity", ok: [200] },
-  { method: "post", path: () => `/entities/new?project=${seed.project.id}`, needs: "add_entity", ok: [422] },
-  { method: "get", path: () => `/entities/${seed.a.id}`, needs: "view", ok: [200] },
-  { method: "get", path: () => `/entities/${seed.a.id}/iptables`, needs: "view", ok: [200] },
-  { method: "get", path: () => `/entities/${seed.a.id}/edit`, needs: "change_entity", ok: [200] },
-  { method: "post", path: () => `/entities/${seed.a.id}/edit`, needs: "change_entity", ok: [422] },
-  { method: "get", path: () => `/entities/${seed.a.id}/delete`, needs: "delete_entity", ok: [200] },
-  { method: "get", path: () => `/interfaces/new?entity=${seed.a.id}`, needs: "add_interface", ok: [200] },
-  { method: "post", path: () => `/interfaces/new?entity=${seed.a.id}`, needs: "add_interface", ok: [422] },
-  { method: "get", path: () => `/interfaces/${seed.ia.id}/edit`, needs: "change_interface", ok: [200] },
-  { method: "post", path: () => `/interfaces/${seed.ia.id}/edit`, needs: "change_interface", ok: [422] },
-  { method: "get", path: () => `/interfaces/${seed.ia.id}/delete`, needs: "delete_interface", ok: [200] },
-  {
-    method: "get",
-    path: () => `/communications/new?project=${seed.project.id}`,
-    needs: "add_communication",
-    ok: [200],
-  },
-  { method: "get", path: () => `/communications/new?from_entity=${seed.a.id}`, needs: "add_communication", ok: [200] },
-  { method: "get", path: () => `/communications/new?to_entity=${seed.b.id}`, needs: "add_communication", ok: [200] },
-  {
-    method: "post",
-    path: () => `/communications/new?project=${seed.project.id}`,
-    needs: "add_communication",
-    ok: [422],
-  },
-  { method: "get", path: () => `/communications/${seed.communication}/edit`, needs: "change_communication", ok: [200] },
-  {
-    method: "post",
-    path: () => `/communications/${seed.communication}/edit`,
-    needs: "change_communication",
-    ok: [422],
-  },
-  {
-    method: "get",
-    path: () => `/communications/${seed.communication}/delete`,
-    needs: "delete_communication",
-    ok: [200],
-  },
-  { method: "get", path: () => "/search?q=alpha", needs: "view", ok: [200] },
-  { method: "get", path: () => "/search/suggest?q=alp", needs: "view", ok: [200] },
-  { method: "get", path: () => "/admin", needs: "superuser", ok: [200] },
-  { method: "get", path: () => "/admin/users/new", needs: "superuser", ok: [200] },
-  { method: "post", path: () => "/admin/users/new", needs: "superuser", ok: [422] },
-  { method: "get", path: () => "/admin/users/1/edit", needs: "superuser", ok: [200] },
-  { method: "get", path: () => "/admin/users/1/password", needs: "superuser", ok: [200] },
-  { method: "get", path: () => "/admin/groups/new", needs: "superuser", ok: [200] },
-  { method: "get", path: () => "/admin/groups/1/edit", needs: "superuser", ok: [200] },
-  { method: "get", path: () => "/admin/groups/1/delete", needs: "superuser", ok: [200] },
-];
-
-async function call(agent: Agent | ReturnType<typeof request>, route: Route, csrf?: string) {
-  const r =
-    route.method === "get"
-      ? agent.get(route.path())
-      : agent
-          .post(route.path())
-          .type("form")
-          .send({ _csrf: csrf ?? "" });
-  return r;
+function send(agent: Agent | ReturnType<typeof request>, row: Row, target: Target, csrf: string) {
+  if (row.method === "get") return agent.get(target.url);
+  return agent
+    .post(target.url)
+    .type("form")
+    .send({ _csrf: csrf, ...target.form });
 }
 
-describe.each(routes)("$method $needs", (route) => {
-  it(`${route.method.toUpperCase()} ${route.path.toString()}: anonymous goes to log-in`, async () => {
-    const res = await call(request(ctx.app), route);
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toMatch(/^\/login/);
-  });
-
-  it("refuses a user without the permission with 403", async () => {
-    const agent = route.needs === "view" ? nobody : viewer;
-    const res = await call(agent, route, agent.csrf);
-    expect(res.status).toBe(403);
-    if (route.method === "get") expect(res.text).toContain("Permission denied");
-  });
-
-  it("works with the permission", async () => {
-    const res = await call(admin, route, admin.csrf);
-    expect(route.ok).toContain(res.status);
+describe("the table lists every route of the app", () => {
+  it("no route is missing and none is stale", () => {
+    const declared = [...new Set(declaredRoutes(ctx.app.router))].sort();
+    const listed = [...new Set([...rows.map((r) => `${r.method.toUpperCase()} ${r.path}`), ...publicRoutes])].sort();
+    expect(
+      declared.filter((r) => !listed.includes(r)),
+      "routes of the app missing from the table",
+    ).toEqual([]);
+    expect(
+      listed.filter((r) => !declared.includes(r)),
+      "table rows the app does not have",
+    ).toEqual([]);
   });
 });
 
-describe("deletions for the three callers", () => {
-  const deletions = ["project", "location", "entity", "interface", "communication"] as const;
-  it.each(deletions)("POST /%s/:id/delete", async (kind) => {
-    const s = await seedProject(ctx.db);
-    const id = {
-      project: s.project.id,
-      location: s.location.id,
-      entity: s.a.id,
-      interface: s.ia.id,
-      communication: s.communication,
-    }[kind];
-    const path = `/${kind === "entity" ? "entities" : `${kind}s`}/${id}/delete`;
-    expect((await request(ctx.app).post(path)).status).toBe(302);
-    expect((await viewer.post(path).type("form").send({ _csrf: viewer.csrf })).status).toBe(403);
-    const res = await admin.post(path).type("form").send({ _csrf: admin.csrf });
-    expect(res.status).toBe(303);
-    expect((await admin.post(path).type("form").send({ _csrf: admin.csrf })).status).toBe(404);
+for (const row of rows)
+  describe(`${row.method.toUpperCase()} ${row.path} needs ${row.needs.join(" + ")}`, () => {
+    let target: Target;
+    beforeAll(async () => {
+      target = await row.target(await seedProject(ctx.db, unique("M")));
+    });
+
+    it("sends anonymous visitors to log-in", async () => {
+      const res = await send(request(ctx.app), row, target, "");
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toMatch(/^\/login/);
+    });
+
+    // Runs before the success case: a refused deletion that still deleted would make it a 404.
+    it.each(row.needs)("refuses a user holding every permission but %s with 403", async (need) => {
+      const agent = without(need);
+      const res = await send(agent, row, target, agent.csrf);
+      expect(res.status).toBe(403);
+      expect(res.text).toContain("Permission denied");
+    });
+
+    it("works for a user holding exactly these permissions", async () => {
+      const agent = exactly(row);
+      const res = await send(agent, row, target, agent.csrf);
+      expect(res.status, String(res.text ?? "").slice(0, 2000)).toBe(row.ok);
+      if (row.ok === 303) expect(res.headers.location).toMatch(/^\//);
+    });
+  });
+
+describe("routes open to anonymous visitors", () => {
+  it("GET /healthz and GET /login answer 200; POST /login with a wrong password re-shows the form", async () => {
+    expect((await request(ctx.app).get("/healthz")).status).toBe(200);
+    const agent = request.agent(ctx.app);
+    const form = await agent.get("/login");
+    expect(form.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? "";
+    const res = await agent.post("/login").type("form").send({ _csrf: token, username: "admin", password: "wrong" });
+    expect(res.status).not.toBe(302);
+    expect(res.status).toBeGreaterThanOrEqual(200);
+  });
+
+  it("POST /logout ends the session and goes to log-in", async () => {
+    const agent = await ctx.login("admin");
+    const res = await agent.post("/logout").type("form").send({ _csrf: agent.csrf });
+    expect([302, 303]).toContain(res.status);
+    expect((await agent.get("/")).headers.location).toMatch(/^\/login/);
   });
 });
 
@@ -158,7 +595,7 @@ describe("unknown ids", () => {
     "/projects/abc",
     "/entities/1e3",
   ])("%s is a 404 page in the layout", async (path) => {
-    const res = await admin.get(path);
+    const res = await (agents.get("only:superuser") as Agent).get(path);
     expect(res.status).toBe(404);
     expect(res.text).toContain("Page not found");
     expect(res.text).toContain('class="navbar"');
