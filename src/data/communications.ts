@@ -3,6 +3,7 @@ import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import type { Database } from "./engine.js";
 import { type CommunicationRow, communicationSelect, toCommunicationRow } from "./entities.js";
+import { guardWrite, RefusedChange } from "./errors.js";
 
 export interface CommunicationInput {
   sourceId: number;
@@ -60,14 +61,20 @@ export async function projectInterfaceOptions(db: Database, projectId: number): 
   }));
 }
 
-export class CommunicationEndsError extends Error {
+export class CommunicationEndsError extends RefusedChange {
   constructor(
-    readonly field: "source" | "destination",
+    override readonly field: "source" | "destination",
     message: string,
   ) {
-    super(message);
+    super(field, message);
   }
 }
+
+/** An end deleted after the check (PostgreSQL): SQLite does not name the column, and the source is checked first. */
+const endGone = (column: string) =>
+  column === "destinationId"
+    ? new CommunicationEndsError("destination", "This destination interface no longer exists: choose another.")
+    : new CommunicationEndsError("source", "This source interface no longer exists: choose another.");
 
 /**
  * Checks docs/usage.md rule for the two ends (interfaces of different entities of
@@ -93,25 +100,41 @@ async function checkEnds(
 }
 
 export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {
-  return db.transaction(async (tx) => {
-    await checkEnds(tx, projectId, input);
-    const row = await tx.communication.create({ data: communicationData(input), select: { id: true } });
-    return row.id;
-  });
+  const id = await guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        await checkEnds(tx, projectId, input);
+        const row = await tx.communication.create({ data: communicationData(input), select: { id: true } });
+        return row.id;
+      }),
+    endGone,
+  );
+  if (id === null) throw endGone("");
+  return id;
 }
 
+/** Updates a communication; false when it is gone. */
 export async function updateCommunication(
   db: Database,
   id: number,
   projectId: number,
   input: CommunicationInput,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await checkEnds(tx, projectId, input);
-    await tx.communication.update({ where: { id }, data: communicationData(input) });
-  });
+): Promise<boolean> {
+  const done = await guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        if ((await tx.communication.count({ where: { id } })) === 0) return false;
+        await checkEnds(tx, projectId, input);
+        await tx.communication.update({ where: { id }, data: communicationData(input) });
+        return true;
+      }),
+    endGone,
+  );
+  return done ?? false;
 }
 
-export async function deleteCommunication(db: Database, id: number): Promise<void> {
-  await db.run((c) => c.communication.delete({ where: { id } }));
+/** Deletes a communication; false when it was gone. */
+export async function deleteCommunication(db: Database, id: number): Promise<boolean> {
+  const done = await guardWrite(() => db.run((c) => c.communication.delete({ where: { id }, select: { id: true } })));
+  return done !== null;
 }

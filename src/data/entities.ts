@@ -2,8 +2,9 @@
 // in a fixed number of queries, and entity changes with their rules.
 import type { Protocol } from "../domain/constants.js";
 import type { PreviewNode } from "../domain/display.js";
-import type { Database } from "./engine.js";
-import { entityPreview, entityPreviewInclude } from "./preview.js";
+import type { Database, Tx } from "./engine.js";
+import { guardWrite, RefusedChange } from "./errors.js";
+import { previewEntities } from "./preview.js";
 
 export interface EntityInput {
   name: string;
@@ -260,39 +261,79 @@ const entityData = (i: EntityInput) => ({
   locationId: i.locationId,
 });
 
-export function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
-  return db.run((c) => c.entity.create({ data: entityData(input), select: entitySelect }));
+const projectGone = () => new RefusedChange("project", "This project no longer exists: choose another from the list.");
+const locationGone = () =>
+  new RefusedChange("location", "This location no longer exists: choose another from the list.");
+/** A foreign key failure by column; SQLite does not name it, and the project is checked first. */
+const parentGone = (column: string) => (column === "locationId" ? locationGone() : projectGone());
+
+/** The entity's project and location still exist: checked inside the transaction that writes. */
+async function checkParents(tx: Tx, input: EntityInput): Promise<void> {
+  if ((await tx.project.count({ where: { id: input.projectId } })) === 0) throw projectGone();
+  if ((await tx.location.count({ where: { id: input.locationId } })) === 0) throw locationGone();
 }
 
-export class EntityMoveError extends Error {}
+/** Creates an entity; a project or location deleted meanwhile is a RefusedChange. */
+export async function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
+  const row = await guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        await checkParents(tx, input);
+        return tx.entity.create({ data: entityData(input), select: entitySelect });
+      }),
+    parentGone,
+  );
+  if (!row) throw projectGone();
+  return row;
+}
+
+/** Why an entity cannot change project (docs/usage.md); the message is the form's. */
+export class EntityMoveError extends RefusedChange {
+  constructor() {
+    super("project", "The entity cannot move while it has communications in its current project.");
+  }
+}
 
 /**
- * Updates an entity. It may change project only while no communication
- * involves it (docs/usage.md); the check and the update run in one transaction.
+ * Updates an entity; null when it is gone. It may change project only while
+ * no communication involves it (docs/usage.md); the checks and the update run
+ * in one transaction.
  */
-export async function updateEntity(db: Database, id: number, input: EntityInput): Promise<EntityRow> {
-  return db.transaction(async (tx) => {
-    const current = await tx.entity.findUniqueOrThrow({ where: { id }, select: { projectId: true } });
-    if (current.projectId !== input.projectId) {
-      const involved = await tx.communication.count({
-        where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
-      });
-      if (involved > 0) throw new EntityMoveError();
-    }
-    return tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
-  });
+export async function updateEntity(db: Database, id: number, input: EntityInput): Promise<EntityRow | null> {
+  return guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        const current = await tx.entity.findUnique({ where: { id }, select: { projectId: true } });
+        if (!current) return null;
+        await checkParents(tx, input);
+        if (current.projectId !== input.projectId) {
+          const involved = await tx.communication.count({
+            where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
+          });
+          if (involved > 0) throw new EntityMoveError();
+        }
+        return tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
+      }),
+    parentGone,
+  );
 }
 
-export async function entityDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
-  const entity = await db.run((c) => c.entity.findUnique({ where: { id }, include: entityPreviewInclude }));
-  return entity ? entityPreview(entity).children : [];
+/** What the entity's deletion takes along (docs/usage.md); null when it is gone. */
+export async function entityDeletionPreview(db: Database, id: number): Promise<PreviewNode[] | null> {
+  const [entity] = await db.run((c) => previewEntities(c, { id }, [{ id: "asc" }]));
+  return entity ? entity.children : null;
 }
 
-export async function deleteEntity(db: Database, id: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    const interfaces = { entityId: id };
-    await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
-    await tx.interface.deleteMany({ where: interfaces });
-    await tx.entity.delete({ where: { id } });
-  });
+/** Deletes the entity with its interfaces and their communications; false when it was gone. */
+export async function deleteEntity(db: Database, id: number): Promise<boolean> {
+  const done = await guardWrite(() =>
+    db.transaction(async (tx) => {
+      const interfaces = { entityId: id };
+      await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
+      await tx.interface.deleteMany({ where: interfaces });
+      await tx.entity.delete({ where: { id } });
+      return true;
+    }),
+  );
+  return done ?? false;
 }

@@ -1,7 +1,8 @@
 // Interfaces (docs/usage.md): an entity's addresses.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
-import { interfacePreview } from "./preview.js";
+import { guardWrite, RefusedChange } from "./errors.js";
+import { previewInterface } from "./preview.js";
 
 export interface InterfaceInput {
   name: string;
@@ -41,63 +42,83 @@ const interfaceData = (i: InterfaceInput) => ({
   netmask: i.netmask,
 });
 
-export function createInterface(db: Database, input: InterfaceInput): Promise<InterfaceDetail> {
-  return db.run((c) => c.interface.create({ data: interfaceData(input), select }));
+const entityGone = () => new RefusedChange("entity", "This entity no longer exists: choose another from the list.");
+
+/** Creates an interface; an entity deleted meanwhile is a RefusedChange. */
+export async function createInterface(db: Database, input: InterfaceInput): Promise<InterfaceDetail> {
+  const row = await guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        if ((await tx.entity.count({ where: { id: input.entityId } })) === 0) throw entityGone();
+        return tx.interface.create({ data: interfaceData(input), select });
+      }),
+    entityGone,
+  );
+  if (!row) throw entityGone();
+  return row;
 }
 
 /** Why an interface cannot move to the entity chosen; the message is the form's. */
-export class InterfaceMoveError extends Error {}
+export class InterfaceMoveError extends RefusedChange {
+  constructor(message: string) {
+    super("entity", message);
+  }
+}
 
 /**
- * Updates an interface. It may only move to an entity of the same project,
- * and not to the entity at the other end of one of its communications: that
- * flow would join an entity to itself (docs/usage.md).
+ * Updates an interface; null when it is gone. It may only move to an entity
+ * of the same project, and not to the entity at the other end of one of its
+ * communications: that flow would join an entity to itself (docs/usage.md).
  */
-export async function updateInterface(db: Database, id: number, input: InterfaceInput): Promise<InterfaceDetail> {
-  return db.transaction(async (tx) => {
-    const current = await tx.interface.findUniqueOrThrow({ where: { id }, select });
-    if (current.entity.id !== input.entityId) {
-      const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
-      if (target?.projectId !== current.entity.projectId) {
-        throw new InterfaceMoveError("Choose an entity of the same project.");
-      }
-      const selfFlows = await tx.communication.count({
-        where: {
-          OR: [
-            { sourceId: id, destination: { entityId: input.entityId } },
-            { destinationId: id, source: { entityId: input.entityId } },
-          ],
-        },
-      });
-      if (selfFlows > 0) {
-        throw new InterfaceMoveError(
-          "The interface cannot move to this entity: it has communications with it, and a communication joins two different entities.",
-        );
-      }
-    }
-    return tx.interface.update({ where: { id }, data: interfaceData(input), select });
-  });
+export async function updateInterface(
+  db: Database,
+  id: number,
+  input: InterfaceInput,
+): Promise<InterfaceDetail | null> {
+  return guardWrite(
+    () =>
+      db.transaction(async (tx) => {
+        const current = await tx.interface.findUnique({ where: { id }, select });
+        if (!current) return null;
+        if (current.entity.id !== input.entityId) {
+          const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
+          if (!target) throw entityGone();
+          if (target.projectId !== current.entity.projectId) {
+            throw new InterfaceMoveError("Choose an entity of the same project.");
+          }
+          const selfFlows = await tx.communication.count({
+            where: {
+              OR: [
+                { sourceId: id, destination: { entityId: input.entityId } },
+                { destinationId: id, source: { entityId: input.entityId } },
+              ],
+            },
+          });
+          if (selfFlows > 0) {
+            throw new InterfaceMoveError(
+              "The interface cannot move to this entity: it has communications with it, and a communication joins two different entities.",
+            );
+          }
+        }
+        return tx.interface.update({ where: { id }, data: interfaceData(input), select });
+      }),
+    entityGone,
+  );
 }
 
-const end = { include: { entity: { include: { project: true, location: true } } } } as const;
+/** The communications the interface's deletion takes along (docs/usage.md); null when it is gone. */
+export function interfaceDeletionPreview(db: Database, id: number): Promise<PreviewNode[] | null> {
+  return db.run((c) => previewInterface(c, id));
+}
 
-export async function interfaceDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
-  const row = await db.run((c) =>
-    c.interface.findUnique({
-      where: { id },
-      include: {
-        entity: true,
-        outgoing: { include: { source: end, destination: end } },
-        incoming: { include: { source: end, destination: end } },
-      },
+/** Deletes the interface and its communications; false when it was gone. */
+export async function deleteInterface(db: Database, id: number): Promise<boolean> {
+  const done = await guardWrite(() =>
+    db.transaction(async (tx) => {
+      await tx.communication.deleteMany({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
+      await tx.interface.delete({ where: { id } });
+      return true;
     }),
   );
-  return row ? interfacePreview(row.entity.name, row).children : [];
-}
-
-export async function deleteInterface(db: Database, id: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.communication.deleteMany({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
-    await tx.interface.delete({ where: { id } });
-  });
+  return done ?? false;
 }

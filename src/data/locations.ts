@@ -1,7 +1,8 @@
 // Locations (docs/usage.md): global, reused by every project.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
-import { entityPreview, entityPreviewInclude } from "./preview.js";
+import { guardWrite } from "./errors.js";
+import { previewEntities } from "./preview.js";
 
 export interface LocationInput {
   name: string;
@@ -28,32 +29,35 @@ export function createLocation(db: Database, input: LocationInput): Promise<Loca
   return db.run((c) => c.location.create({ data: { name: input.name, description: input.description }, select }));
 }
 
-export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow> {
-  return db.run((c) =>
-    c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+/** Updates a location; null when it is gone. */
+export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow | null> {
+  return guardWrite(() =>
+    db.run((c) =>
+      c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+    ),
   );
 }
 
-export async function locationDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
-  const entities = await db.run((c) =>
-    c.entity.findMany({
-      where: { locationId: id },
-      include: entityPreviewInclude,
-      orderBy: [{ project: { name: "asc" } }, { name: "asc" }],
+/** The entities (of every project) the location's deletion takes along, in a fixed number of queries. */
+export function locationDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
+  return db.run((c) =>
+    previewEntities(c, { locationId: id }, [{ project: { name: "asc" } }, { name: "asc" }, { id: "asc" }]),
+  );
+}
+
+/** Deletes the location and every entity in it (of any project), all or nothing; false when it was gone. */
+export async function deleteLocation(db: Database, id: number): Promise<boolean> {
+  const done = await guardWrite(() =>
+    db.transaction(async (tx) => {
+      const interfaces = { entity: { locationId: id } };
+      await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
+      await tx.interface.deleteMany({ where: interfaces });
+      await tx.entity.deleteMany({ where: { locationId: id } });
+      await tx.location.delete({ where: { id } });
+      return true;
     }),
   );
-  return entities.map(entityPreview);
-}
-
-/** Deletes the location and every entity in it (of any project), all or nothing. */
-export async function deleteLocation(db: Database, id: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    const interfaces = { entity: { locationId: id } };
-    await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
-    await tx.interface.deleteMany({ where: interfaces });
-    await tx.entity.deleteMany({ where: { locationId: id } });
-    await tx.location.delete({ where: { id } });
-  });
+  return done ?? false;
 }
 
 export function getLocationByName(db: Database, name: string): Promise<LocationRow | null> {

@@ -2,7 +2,8 @@
 // project deletion. Every function here uses a fixed number of queries.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
-import { entityPreview, entityPreviewInclude } from "./preview.js";
+import { guardWrite } from "./errors.js";
+import { previewEntities } from "./preview.js";
 
 export interface ProjectInput {
   name: string;
@@ -33,27 +34,31 @@ export async function createProject(db: Database, input: ProjectInput): Promise<
   return db.run((c) => c.project.create({ data: { name: input.name, description: input.description }, select }));
 }
 
-export async function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow> {
-  return db.run((c) =>
-    c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+/** Updates a project; null when it is gone. */
+export function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow | null> {
+  return guardWrite(() =>
+    db.run((c) =>
+      c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
+    ),
   );
 }
 
 /** Everything the deletion of a project takes along, as a nested list. */
-export async function projectDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
-  const entities = await db.run((c) =>
-    c.entity.findMany({ where: { projectId: id }, include: entityPreviewInclude, orderBy: { name: "asc" } }),
-  );
-  return entities.map(entityPreview);
+export function projectDeletionPreview(db: Database, id: number): Promise<PreviewNode[]> {
+  return db.run((c) => previewEntities(c, { projectId: id }, [{ name: "asc" }, { id: "asc" }]));
 }
 
-/** Deletes the project, its entities, their interfaces and their communications, all or nothing. */
-export async function deleteProject(db: Database, id: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    const interfaces = { entity: { projectId: id } };
-    await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
-    await tx.interface.deleteMany({ where: interfaces });
-    await tx.entity.deleteMany({ where: { projectId: id } });
-    await tx.project.delete({ where: { id } });
-  });
+/** Deletes the project, its entities, their interfaces and their communications, all or nothing; false when it was gone. */
+export async function deleteProject(db: Database, id: number): Promise<boolean> {
+  const done = await guardWrite(() =>
+    db.transaction(async (tx) => {
+      const interfaces = { entity: { projectId: id } };
+      await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
+      await tx.interface.deleteMany({ where: interfaces });
+      await tx.entity.deleteMany({ where: { projectId: id } });
+      await tx.project.delete({ where: { id } });
+      return true;
+    }),
+  );
+  return done ?? false;
 }

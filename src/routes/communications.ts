@@ -1,7 +1,6 @@
 // Communication pages (docs/usage.md).
 import { type Request, Router } from "express";
 import {
-  CommunicationEndsError,
   createCommunication,
   deleteCommunication,
   getCommunication,
@@ -10,6 +9,7 @@ import {
 } from "../data/communications.js";
 import type { CommunicationRow } from "../data/entities.js";
 import { getEntity } from "../data/entities.js";
+import { refusalAsFieldError } from "../data/errors.js";
 import { getProject } from "../data/projects.js";
 import { PROTOCOLS } from "../domain/constants.js";
 import { communicationLabel } from "../domain/display.js";
@@ -37,15 +37,8 @@ const label = (c: CommunicationRow) =>
 
 const toInput = (data: CommunicationForm) => ({ ...data, sourceId: data.source, destinationId: data.destination });
 
-/** Runs a save; a refused pair of ends becomes the message on its field. */
-async function saveEnds(save: () => Promise<string>): Promise<string | Record<string, string>> {
-  try {
-    return await save();
-  } catch (error) {
-    if (error instanceof CommunicationEndsError) return { [error.field]: error.message };
-    throw error;
-  }
-}
+/** Runs a save; a refused pair of ends (not allowed, or deleted meanwhile) becomes the message on its field. */
+const saveEnds = refusalAsFieldError<string>;
 
 export function communicationsRouter({ db }: AppDeps): Router {
   const router = Router();
@@ -139,7 +132,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
       duplicate,
       save: (data) =>
         saveEnds(async () => {
-          await updateCommunication(db, c.id, c.projectId, toInput(data));
+          if (!(await updateCommunication(db, c.id, c.projectId, toInput(data)))) throw notFound("communication");
           flash(req, "success", `Communication ${data.protocol}:${data.port} was changed.`);
           return next;
         }),
@@ -164,7 +157,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
     requirePermission("delete_communication"),
     async (req, res) => {
       const c = res.locals.communication as Loaded;
-      await deleteCommunication(db, c.id);
+      if (!(await deleteCommunication(db, c.id))) throw notFound("communication");
       flash(req, "success", `Communication ${label(c)} was deleted.`);
       res.redirect(303, nextOf(req, c.projectId));
     },

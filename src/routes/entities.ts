@@ -3,13 +3,13 @@ import { type Request, Router } from "express";
 import {
   createEntity,
   deleteEntity,
-  EntityMoveError,
   type EntityRow,
   entityDeletionPreview,
   getEntity,
   getEntityPage,
   updateEntity,
 } from "../data/entities.js";
+import { refusalAsFieldError } from "../data/errors.js";
 import { listLocations } from "../data/locations.js";
 import { listProjects } from "../data/projects.js";
 import { entityRulesInput } from "../data/rules.js";
@@ -24,7 +24,6 @@ import { notFound, parseId } from "../web/http-errors.js";
 import { load } from "../web/load.js";
 
 const duplicate = () => ({ name: "An entity with this name already exists in this project." });
-const moveRefused = { project: "The entity cannot move while it has communications in its current project." };
 
 export function entitiesRouter(deps: AppDeps): Router {
   const { db } = deps;
@@ -82,13 +81,16 @@ export function entitiesRouter(deps: AppDeps): Router {
       save: async (data) => {
         const unknown = unknownChoice(fixed, data);
         if (unknown) return unknown;
-        const entity = await createEntity(db, { ...data, projectId: data.project, locationId: data.location });
-        flash(
-          req,
-          "success",
-          `Entity "${entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name })}" was added.`,
-        );
-        return `/entities/${entity.id}`;
+        // The project or location may be deleted meanwhile: a message on its field.
+        return refusalAsFieldError(async () => {
+          const entity = await createEntity(db, { ...data, projectId: data.project, locationId: data.location });
+          flash(
+            req,
+            "success",
+            `Entity "${entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name })}" was added.`,
+          );
+          return `/entities/${entity.id}`;
+        });
       },
     });
   });
@@ -115,14 +117,17 @@ export function entitiesRouter(deps: AppDeps): Router {
       save: async (data) => {
         const unknown = unknownChoice(fixed, data);
         if (unknown) return unknown;
-        try {
-          await updateEntity(db, entity.id, { ...data, projectId: data.project, locationId: data.location });
-        } catch (error) {
-          if (error instanceof EntityMoveError) return moveRefused;
-          throw error;
-        }
-        flash(req, "success", `Entity "${data.name}" was changed.`);
-        return `/entities/${entity.id}`;
+        // A refused move, or a project or location deleted meanwhile, is a field message.
+        return refusalAsFieldError(async () => {
+          const saved = await updateEntity(db, entity.id, {
+            ...data,
+            projectId: data.project,
+            locationId: data.location,
+          });
+          if (!saved) throw notFound("entity");
+          flash(req, "success", `Entity "${data.name}" was changed.`);
+          return `/entities/${entity.id}`;
+        });
       },
     });
   });
@@ -130,6 +135,7 @@ export function entitiesRouter(deps: AppDeps): Router {
   router.get("/entities/:entityId/delete", requirePermission("delete_entity"), async (_req, res) => {
     const entity = res.locals.entity as EntityRow;
     const preview = await entityDeletionPreview(db, entity.id);
+    if (!preview) throw notFound("entity");
     res.render("common/delete.njk", {
       title: `Delete entity ${entity.name}`,
       kind: "entity",
@@ -142,7 +148,7 @@ export function entitiesRouter(deps: AppDeps): Router {
   });
   router.post("/entities/:entityId/delete", requirePermission("delete_entity"), async (req, res) => {
     const entity = res.locals.entity as EntityRow;
-    await deleteEntity(db, entity.id);
+    if (!(await deleteEntity(db, entity.id))) throw notFound("entity");
     flash(req, "success", `Entity "${entity.name}" and its interfaces and communications were deleted.`);
     res.redirect(303, `/projects/${entity.project.id}`);
   });

@@ -1,12 +1,12 @@
 // Interface pages (docs/usage.md).
 import { type Request, Router } from "express";
 import { listEntities } from "../data/entities.js";
+import { refusalAsFieldError } from "../data/errors.js";
 import {
   createInterface,
   deleteInterface,
   getInterface,
   type InterfaceDetail,
-  InterfaceMoveError,
   interfaceDeletionPreview,
   updateInterface,
 } from "../data/interfaces.js";
@@ -80,13 +80,16 @@ export function interfacesRouter({ db }: AppDeps): Router {
       duplicate,
       save: async (data) => {
         if (!options.some((o) => o.value === data.entity)) return { entity: "Choose an entity from the list." };
-        const saved = await createInterface(db, { ...data, entityId: data.entity });
-        flash(
-          req,
-          "success",
-          `Interface "${saved.name}" of ${interfaceLabel({ ...saved, entity: saved.entity.name })} was added.`,
-        );
-        return `/entities/${saved.entity.id}`;
+        // The entity may be deleted meanwhile: a message on its field.
+        return refusalAsFieldError(async () => {
+          const saved = await createInterface(db, { ...data, entityId: data.entity });
+          flash(
+            req,
+            "success",
+            `Interface "${saved.name}" of ${interfaceLabel({ ...saved, entity: saved.entity.name })} was added.`,
+          );
+          return `/entities/${saved.entity.id}`;
+        });
       },
     });
   });
@@ -119,14 +122,13 @@ export function interfacesRouter({ db }: AppDeps): Router {
       duplicate,
       save: async (data) => {
         if (!options.some((o) => o.value === data.entity)) return { entity: "Choose an entity of the same project." };
-        try {
+        // A refused move, or an entity deleted meanwhile, is a message on the entity field.
+        return refusalAsFieldError(async () => {
           const saved = await updateInterface(db, iface.id, { ...data, entityId: data.entity });
+          if (!saved) throw notFound("interface");
           flash(req, "success", `Interface "${saved.name}" of ${saved.entity.name} was changed.`);
           return `/entities/${saved.entity.id}`;
-        } catch (error) {
-          if (error instanceof InterfaceMoveError) return { entity: error.message };
-          throw error;
-        }
+        });
       },
     });
   });
@@ -134,6 +136,7 @@ export function interfacesRouter({ db }: AppDeps): Router {
   router.get("/interfaces/:interfaceId/delete", requirePermission("delete_interface"), async (_req, res) => {
     const iface = res.locals.iface as InterfaceDetail;
     const preview = await interfaceDeletionPreview(db, iface.id);
+    if (!preview) throw notFound("interface");
     res.render("common/delete.njk", {
       title: `Delete interface ${iface.name} of ${iface.entity.name}`,
       kind: "interface",
@@ -146,7 +149,7 @@ export function interfacesRouter({ db }: AppDeps): Router {
   });
   router.post("/interfaces/:interfaceId/delete", requirePermission("delete_interface"), async (req, res) => {
     const iface = res.locals.iface as InterfaceDetail;
-    await deleteInterface(db, iface.id);
+    if (!(await deleteInterface(db, iface.id))) throw notFound("interface");
     flash(req, "success", `Interface "${iface.name}" of ${iface.entity.name} and its communications were deleted.`);
     res.redirect(303, `/entities/${iface.entity.id}`);
   });

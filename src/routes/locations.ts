@@ -14,6 +14,7 @@ import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
+import { notFound } from "../web/http-errors.js";
 import { load } from "../web/load.js";
 
 const duplicate = () => ({ name: "A location with this name already exists." });
@@ -58,6 +59,7 @@ export function locationsRouter({ db }: AppDeps): Router {
       duplicate,
       save: async (data) => {
         const saved = await updateLocation(db, location.id, data);
+        if (!saved) throw notFound("location");
         flash(req, "success", `Location "${saved.name}" was changed.`);
         return "/";
       },
@@ -79,7 +81,7 @@ export function locationsRouter({ db }: AppDeps): Router {
   });
   router.post("/locations/:locationId/delete", requirePermission("view", "delete_location"), async (req, res) => {
     const location = res.locals.location as LocationRow;
-    await deleteLocation(db, location.id);
+    if (!(await deleteLocation(db, location.id))) throw notFound("location");
     flash(req, "success", `Location "${location.name}" and its entities were deleted.`);
     res.redirect(303, "/");
   });

@@ -18,6 +18,7 @@ import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { renderForm, submitForm } from "../web/forms.js";
+import { notFound } from "../web/http-errors.js";
 import { load } from "../web/load.js";
 
 const duplicate = () => ({ name: "A project with this name already exists." });
@@ -77,6 +78,7 @@ export function projectsRouter(deps: AppDeps): Router {
       duplicate,
       save: async (data) => {
         const saved = await updateProject(db, project.id, data);
+        if (!saved) throw notFound("project");
         flash(req, "success", `Project "${saved.name}" was changed.`);
         return `/projects/${project.id}`;
       },
@@ -98,7 +100,7 @@ export function projectsRouter(deps: AppDeps): Router {
   });
   router.post("/projects/:projectId/delete", requirePermission("view", "delete_project"), async (req, res) => {
     const project = res.locals.project as ProjectRow;
-    await deleteProject(db, project.id);
+    if (!(await deleteProject(db, project.id))) throw notFound("project");
     flash(req, "success", `Project "${project.name}" and everything in it were deleted.`);
     res.redirect(303, "/");
   });
