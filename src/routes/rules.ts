@@ -33,6 +33,11 @@ export function rulesRouter({ db, logger }: AppDeps): Router {
     try {
       await streamRulesArchive(entities, res);
     } catch (err) {
+      // Nothing sent yet (the first entry failed): the error page answers, as a page, not a download.
+      if (!res.headersSent) {
+        for (const header of ["Content-Disposition", "Content-Type", "Cache-Control"]) res.removeHeader(header);
+        throw err;
+      }
       // Headers are gone: the client sees a cut connection, the log has why.
       logger.error({ err }, "archive stream failed");
       res.destroy();

@@ -1,0 +1,122 @@
+// The ZIP stream (src/services/rules-archive.ts, docs/rules.md) when an entry
+// cannot be generated: the promise rejects with the generator's error, the
+// archive stops, the output is neither ended (a cut archive must not look
+// complete) nor written to afterwards, and nothing escapes as an uncaught
+// exception or unhandled rejection (vitest fails a run that has one).
+import { PassThrough, Writable } from "node:stream";
+import { unzipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { type ArchiveEntity, streamRulesArchive } from "../../src/services/rules-archive.js";
+
+function entity(id: number): ArchiveEntity {
+  return {
+    id,
+    name: `host-${id}`,
+    input: { entity: { name: `host-${id}`, project: "P", location: "L" }, incoming: [] },
+  };
+}
+
+/** An entity whose rules throw when generated, as invalid data in the database would make them. */
+function broken(id: number): ArchiveEntity {
+  return {
+    id,
+    name: `broken-${id}`,
+    input: {
+      entity: { name: `broken-${id}`, project: "P", location: "L" },
+      incoming: [
+        {
+          source: { address: "300.1.1.1", netmask: "255.255.255.255" },
+          destination: { address: "10.0.0.1", netmask: "255.255.255.255" },
+          protocol: "TCP",
+          port: 22,
+          description: "",
+        },
+      ],
+    },
+  } as ArchiveEntity;
+}
+
+/** Collects what the archive writes and whether it ended the stream. */
+function sink() {
+  const chunks: Buffer[] = [];
+  const state = { ended: false };
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+    final(done) {
+      state.ended = true;
+      done();
+    },
+  });
+  return { out, chunks, state, bytes: () => Buffer.concat(chunks).length };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe("streamRulesArchive", () => {
+  it("writes a complete archive of every entity", async () => {
+    const { out, chunks, state } = sink();
+    await streamRulesArchive([entity(1), entity(2), entity(3)], out);
+    expect(state.ended).toBe(true);
+    expect(Object.keys(unzipSync(new Uint8Array(Buffer.concat(chunks)))).sort()).toEqual([
+      "host-1-iptables.conf",
+      "host-2-iptables.conf",
+      "host-3-iptables.conf",
+    ]);
+  });
+
+  it("rejects, stops and leaves the output unended when a later entry throws", async () => {
+    const { out, state, bytes } = sink();
+    const entities = [...Array.from({ length: 20 }, (_, i) => entity(i + 1)), broken(21), entity(22)];
+    await expect(streamRulesArchive(entities, out)).rejects.toThrow(/address is not a dotted IPv4 address/);
+    const written = bytes();
+    expect(written).toBeGreaterThan(0);
+    await settle();
+    expect(bytes()).toBe(written);
+    expect(state.ended).toBe(false);
+  });
+
+  it("rejects before writing anything when the first entry throws", async () => {
+    const { out, state, bytes } = sink();
+    await expect(streamRulesArchive([broken(1), entity(2)], out)).rejects.toThrow(RangeError);
+    await settle();
+    expect(bytes()).toBe(0);
+    expect(state.ended).toBe(false);
+  });
+
+  it("rejects when the output fails, once", async () => {
+    const out = new Writable({
+      write(_chunk, _encoding, done) {
+        done(new Error("disk full"));
+      },
+    });
+    await expect(streamRulesArchive([entity(1), entity(2)], out)).rejects.toThrow("disk full");
+    await settle();
+  });
+
+  it("resolves and stops generating when the client goes away mid-archive", async () => {
+    const out = new PassThrough();
+    let generated = 0;
+    const counting = Array.from({ length: 200 }, (_, i) => {
+      const e = entity(i + 1);
+      return {
+        ...e,
+        get input() {
+          generated++;
+          return e.input;
+        },
+      };
+    });
+    const done = streamRulesArchive(counting, out);
+    // Nobody reads: the archive fills the buffers and waits; then the client leaves.
+    await settle();
+    out.destroy();
+    await done;
+    const atClose = generated;
+    expect(atClose).toBeLessThan(200);
+    await settle();
+    expect(generated).toBe(atClose);
+  });
+});
