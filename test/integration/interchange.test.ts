@@ -253,13 +253,17 @@ describe("import", () => {
 
   it("rolls everything back when a write fails half-way", async () => {
     const target = await freshDatabase();
-    // A trigger makes the last statement fail; PostgreSQL would need a function for the same trick.
-    if (target.engine !== "sqlite") return;
-    await target.run((c) =>
-      c.$executeRawUnsafe(
-        `CREATE TRIGGER no_ssh BEFORE INSERT ON "Communication" WHEN NEW.port = 22 BEGIN SELECT RAISE(ABORT, 'no ssh'); END`,
-      ),
-    );
+    // A trigger makes the last statement fail, on either engine.
+    const trigger =
+      target.engine === "sqlite"
+        ? [
+            `CREATE TRIGGER no_ssh BEFORE INSERT ON "Communication" WHEN NEW.port = 22 BEGIN SELECT RAISE(ABORT, 'no ssh'); END`,
+          ]
+        : [
+            `CREATE FUNCTION no_ssh() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.port = 22 THEN RAISE EXCEPTION 'no ssh'; END IF; RETURN NEW; END $$`,
+            `CREATE TRIGGER no_ssh BEFORE INSERT ON "Communication" FOR EACH ROW EXECUTE FUNCTION no_ssh()`,
+          ];
+    for (const sql of trigger) await target.run((c) => c.$executeRawUnsafe(sql));
     const doc = small("Half");
     const comm = doc.projects[0]?.communications[0];
     if (!comm) throw new Error("fixture");
