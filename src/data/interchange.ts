@@ -62,77 +62,91 @@ export function compareCommunications(a: InterchangeCommunication, b: Interchang
 
 /**
  * The whole database (or one project, with only the locations its entities
- * use) as an interchange document. Four queries whatever the size.
+ * use) as an interchange document. Five queries whatever the size: flat rows
+ * with relation filters, joined here, because Prisma fetches nested relations
+ * with `IN (…)` lists split every few hundred ids (docs/architecture.md).
  */
 export async function exportInterchange(
   db: Database,
   options: { project?: string } = {},
 ): Promise<InterchangeDocument> {
-  return db.run(async (c) => {
-    const projects = await c.project.findMany({
-      where: options.project === undefined ? {} : { name: options.project },
-      select: { id: true, name: true, description: true },
-    });
-    if (options.project !== undefined && projects.length === 0) {
-      throw new ProjectNotFoundError(`no project named ${JSON.stringify(options.project)}`);
-    }
-    const projectIds = projects.map((p) => p.id);
-    const entities = await c.entity.findMany({
-      where: options.project === undefined ? {} : { projectId: { in: projectIds } },
-      select: {
-        name: true,
-        description: true,
-        projectId: true,
-        location: { select: { name: true } },
-        interfaces: { select: { name: true, description: true, address: true, netmask: true } },
-      },
-    });
-    const endpoint = { select: { name: true, entity: { select: { name: true, projectId: true } } } } as const;
-    const communications = await c.communication.findMany({
-      where: options.project === undefined ? {} : { source: { entity: { projectId: { in: projectIds } } } },
-      select: { protocol: true, port: true, description: true, source: endpoint, destination: endpoint },
-    });
-    const usedLocations = new Set(entities.map((e) => e.location.name));
-    const locations = await c.location.findMany({
-      where: options.project === undefined ? {} : { name: { in: [...usedLocations] } },
-      select: { name: true, description: true },
-    });
+  const scope = options.project === undefined ? {} : { project: { name: options.project } };
+  const [projects, locations, entities, interfaces, communications] = await db.run((c) =>
+    Promise.all([
+      c.project.findMany({
+        where: options.project === undefined ? {} : { name: options.project },
+        select: { id: true, name: true, description: true },
+      }),
+      c.location.findMany({
+        where: options.project === undefined ? {} : { entities: { some: scope } },
+        select: { id: true, name: true, description: true },
+      }),
+      c.entity.findMany({
+        where: scope,
+        select: { id: true, name: true, description: true, projectId: true, locationId: true },
+      }),
+      c.interface.findMany({
+        where: { entity: scope },
+        select: { id: true, name: true, description: true, address: true, netmask: true, entityId: true },
+      }),
+      // A communication's ends are in one project (docs/usage.md): its source's.
+      c.communication.findMany({
+        where: { source: { entity: scope } },
+        select: { sourceId: true, destinationId: true, protocol: true, port: true, description: true },
+      }),
+    ]),
+  );
+  if (options.project !== undefined && projects.length === 0) {
+    throw new ProjectNotFoundError(`no project named ${JSON.stringify(options.project)}`);
+  }
 
-    const byProject = new Map<number, InterchangeProject>();
-    for (const p of projects) {
-      byProject.set(p.id, { name: p.name, description: p.description, entities: [], communications: [] });
-    }
-    for (const e of entities) {
-      byProject.get(e.projectId)?.entities.push({
-        name: e.name,
-        description: e.description,
-        location: e.location.name,
-        interfaces: e.interfaces
-          .map((i) => ({ name: i.name, description: i.description, address: i.address, netmask: i.netmask }))
-          .sort(byName),
-      });
-    }
-    for (const k of communications) {
-      byProject.get(k.source.entity.projectId)?.communications.push({
-        source: { entity: k.source.entity.name, interface: k.source.name },
-        destination: { entity: k.destination.entity.name, interface: k.destination.name },
-        protocol: k.protocol as Protocol,
-        port: k.port,
-        description: k.description,
-      });
-    }
-    const list = [...byProject.values()].sort(byName);
-    for (const p of list) {
-      p.entities.sort(byName);
-      p.communications.sort(compareCommunications);
-    }
-    return {
-      format: INTERCHANGE_FORMAT,
-      version: INTERCHANGE_VERSION,
-      locations: locations.map((l) => ({ name: l.name, description: l.description })).sort(byName),
-      projects: list,
+  const locationNames = new Map(locations.map((l) => [l.id, l.name]));
+  const byProject = new Map<number, InterchangeProject>();
+  for (const p of projects) {
+    byProject.set(p.id, { name: p.name, description: p.description, entities: [], communications: [] });
+  }
+  const entityRows = new Map<number, { projectId: number; entity: InterchangeProject["entities"][number] }>();
+  for (const e of entities) {
+    const entity = {
+      name: e.name,
+      description: e.description,
+      location: locationNames.get(e.locationId) ?? "",
+      interfaces: [] as InterchangeProject["entities"][number]["interfaces"],
     };
-  });
+    entityRows.set(e.id, { projectId: e.projectId, entity });
+    byProject.get(e.projectId)?.entities.push(entity);
+  }
+  const ends = new Map<number, { entity: string; interface: string; projectId: number }>();
+  for (const i of interfaces) {
+    const owner = entityRows.get(i.entityId);
+    if (!owner) continue;
+    owner.entity.interfaces.push({ name: i.name, description: i.description, address: i.address, netmask: i.netmask });
+    ends.set(i.id, { entity: owner.entity.name, interface: i.name, projectId: owner.projectId });
+  }
+  for (const k of communications) {
+    const source = ends.get(k.sourceId);
+    const destination = ends.get(k.destinationId);
+    if (!source || !destination) throw new Error("a communication joins interfaces of two projects");
+    byProject.get(source.projectId)?.communications.push({
+      source: { entity: source.entity, interface: source.interface },
+      destination: { entity: destination.entity, interface: destination.interface },
+      protocol: k.protocol as Protocol,
+      port: k.port,
+      description: k.description,
+    });
+  }
+  const list = [...byProject.values()].sort(byName);
+  for (const p of list) {
+    p.entities.sort(byName);
+    for (const e of p.entities) e.interfaces.sort(byName);
+    p.communications.sort(compareCommunications);
+  }
+  return {
+    format: INTERCHANGE_FORMAT,
+    version: INTERCHANGE_VERSION,
+    locations: locations.map((l) => ({ name: l.name, description: l.description })).sort(byName),
+    projects: list,
+  };
 }
 
 /** The document as UTF-8 JSON text: two-space indent, keys in docs/cli.md order, final newline. */
