@@ -7,7 +7,7 @@ import { openDatabase } from "./data/engine.js";
 import { ensureDefaultGroups, ensureInitialAdmin, migrateDatabase } from "./data/setup.js";
 import { createLogger } from "./logger.js";
 import { hashPassword } from "./services/passwords.js";
-import { gracefulClose } from "./web/graceful-close.js";
+import { exitOnStrayRejection, gracefulClose, shutDown } from "./web/graceful-close.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -21,6 +21,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // Every known path handles its own errors; one that does not is a bug, logged before the exit.
+  process.on(
+    "unhandledRejection",
+    exitOnStrayRejection(logger, (code) => process.exit(code)),
+  );
   const applied = await migrateDatabase(config.DATABASE_URL);
   const db = await openDatabase(config.DATABASE_URL);
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
@@ -56,24 +61,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(pruner);
-    const force = setTimeout(() => {
-      logger.warn("requests still running after 8 s; closing anyway");
-      server.closeAllConnections();
-    }, 8000);
-    force.unref();
-    void closer.close().then(async () => {
-      await db.close();
-      logger.info("stopped");
-      // pino writes asynchronously: let every line reach stdout, in order, before exiting.
-      logger.flush(() => process.exit(0));
+    // shutDown never rejects: a failing step is logged and makes the exit status 1.
+    void shutDown(signal, {
+      server,
+      closer,
+      logger,
+      // A diagram layout may run up to DIAGRAM_TIMEOUT_MS (10 s by default), longer
+      // than the requests in flight are given: abandon it, so a project page that
+      // waits for it is answered at once (with the table and a note) instead of
+      // being cut off when the connections are forced closed.
+      abandon: () => app.deps.diagrams.close(),
+      release: () => db.close(),
+      forceAfterMs: 8000,
+      exit: (code) => process.exit(code),
     });
-    // Logged once the listener is closed: from here on new connections are refused.
-    logger.info({ signal }, "shutting down: finishing requests in flight");
-    // A diagram layout may run up to DIAGRAM_TIMEOUT_MS (10 s by default), longer
-    // than the requests in flight are given: abandon it, so a project page that
-    // waits for it is answered at once (with the table and a note) instead of
-    // being cut off when the connections are forced closed.
-    void app.deps.diagrams.close();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
