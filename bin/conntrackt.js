@@ -8,8 +8,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const built = path.join(root, "dist", "src", "cli.js");
-const source = path.join(root, "src", "cli.ts");
+const built = path.join(root, "dist", "src", "cli", "index.js");
+const source = path.join(root, "src", "cli", "index.ts");
 
 /** Newest modification time of the TypeScript sources (0 when there are none). */
 function newestSource(dir) {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, projectRoot } from "../../src/data/engine.js";
+import { readMigrations } from "../../src/data/migrate.js";
 import { verifyPassword } from "../../src/services/passwords.js";
 import { type CliRun, runCli } from "../support/cli.js";
 
@@ -133,7 +134,8 @@ describe("migrate and users", () => {
   it("migrates, then says the database is up to date", async () => {
     const first = await run(["migrate"]);
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 1 migration: /);
+    const names = readMigrations("sqlite").migrationDirectories.map((d) => d.path);
+    expect(first.stdout).toBe(`Applied ${names.length} migration${names.length === 1 ? "" : "s"}: ${names.join(", ")}\n`);
     const second = await run(["migrate"]);
     expect(second.stdout).toBe("Database is up to date.\n");
   });
@@ -354,7 +356,7 @@ describe("as a real process", () => {
     const help = await spawn([launcher, "--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: conntrackt COMMAND/);
-    const exported = await spawn(["--import", "tsx", "src/cli.ts", "export", "--project", "Acme"]);
+    const exported = await spawn(["--import", "tsx", "src/cli/index.ts", "export", "--project", "Acme"]);
     expect(exported.status).toBe(0);
     expect(JSON.parse(exported.stdout).projects[0].name).toBe("Acme");
   });

@@ -1,6 +1,6 @@
 // Runs the `conntrackt` command in process, with captured streams.
 import { PassThrough, Readable } from "node:stream";
-import { type CliIo, main } from "../../src/cli.js";
+import { type CliIo, main } from "../../src/cli/index.js";
 
 export interface CliRun {
   status: number;
