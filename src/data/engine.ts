@@ -65,9 +65,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createAdapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
-  if (engineOf(url) === "postgresql") return new PrismaPg({ connectionString: url, max: 10 });
+/** `readOnly`: for commands that only read (docs/cli.md): never writes, never takes the write lock. */
+export interface OpenOptions {
+  readOnly?: boolean;
+}
+
+// Read-only PostgreSQL sessions: writes are refused, and each transaction reads one snapshot.
+const PG_READ_ONLY = "-c default_transaction_read_only=on -c default_transaction_isolation=repeatable\\ read";
+
+export function createAdapterFactory(url: string, options: OpenOptions = {}): SqlMigrationAwareDriverAdapterFactory {
+  if (engineOf(url) === "postgresql") {
+    return new PrismaPg({ connectionString: url, max: 10, ...(options.readOnly ? { options: PG_READ_ONLY } : {}) });
+  }
   const file = sqliteFile(url);
+  // Read-only: the file must exist (nothing is created), and transactions keep
+  // SQLite's deferred BEGIN, a snapshot that waits for no writer.
+  if (options.readOnly)
+    return new PrismaBetterSqlite3({ url: file, timeout: 10_000, readonly: true, fileMustExist: true });
   mkdirSync(path.dirname(file), { recursive: true });
   return immediateTransactions(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }));
 }
@@ -106,9 +120,9 @@ function immediateTransactions(factory: SqlMigrationAwareDriverAdapterFactory): 
   };
 }
 
-export async function openDatabase(url: string): Promise<Database> {
+export async function openDatabase(url: string, openOptions: OpenOptions = {}): Promise<Database> {
   const engine = engineOf(url);
-  const factory = createAdapterFactory(url);
+  const factory = createAdapterFactory(url, openOptions);
   const options = { adapter: factory, log: [{ emit: "event" as const, level: "query" as const }] };
   const client =
     engine === "postgresql" ? (new PostgresClient(options) as unknown as PrismaClient) : new PrismaClient(options);
@@ -117,7 +131,10 @@ export async function openDatabase(url: string): Promise<Database> {
     queryCount++;
   });
 
-  if (engine === "sqlite") {
+  if (engine === "sqlite" && openOptions.readOnly) {
+    // Changing the journal mode writes the file: a read-only reader takes it as it is.
+    await client.$queryRawUnsafe("PRAGMA busy_timeout = 10000");
+  } else if (engine === "sqlite") {
     // WAL lets backups and other processes read while we write; the busy
     // timeout makes a second process wait instead of failing with "locked".
     await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");

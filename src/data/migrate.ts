@@ -143,6 +143,24 @@ async function appliedMigrationNames(factory: SqlMigrationAwareDriverAdapterFact
   }
 }
 
+/**
+ * How the database stands against this version's history, without changing
+ * it (read-only commands refuse instead of migrating, docs/cli.md): null when
+ * it has no history table (empty, or not a Conntrackt database).
+ */
+export async function migrationStatus(
+  engine: Engine,
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): Promise<{ pending: string[]; unknown: string[] } | null> {
+  const applied = await appliedMigrationNames(factory);
+  if (!applied) return null;
+  const wanted = readMigrations(engine).migrationDirectories.map((d) => d.path);
+  return {
+    pending: wanted.filter((name) => !applied.has(name)),
+    unknown: [...applied].filter((name) => !wanted.includes(name)).sort(),
+  };
+}
+
 /** Applies every pending migration; returns the names of those applied. */
 export async function applyMigrations(
   engine: Engine,

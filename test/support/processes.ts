@@ -1,5 +1,5 @@
 // Real Conntrackt processes for tests about several processes on one
-// database: the server (`src/server.ts`) and the CLI (`src/cli.ts`), run
+// database: the server (`src/server.ts`) and the CLI (`src/cli/index.ts`), run
 // through tsx on the source (no build step, and no npx wrapper whose child
 // would outlive a kill), plus a cookie jar to talk to the servers over HTTP.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -80,7 +80,7 @@ export interface CliResult {
 
 /** Runs `conntrackt ARGS` as a process of its own. */
 export async function runCliProcess(args: string[], env: Record<string, string>, stdin = ""): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], {
     cwd: projectRoot,
     env: childEnv(env),
     stdio: ["pipe", "pipe", "pipe"],
