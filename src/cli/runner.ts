@@ -58,7 +58,7 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Run "conntrackt COMMAND --help" for a command's options and examples.
-Exit status: 0 success, 1 failure, 2 wrong usage.
+Exit status: 0 success, 1 failure, 2 wrong usage, 78 invalid configuration.
 `;
 }
 
