@@ -318,12 +318,12 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     );
     const rows = page.getByRole("region", { name: "Paris DC North" }).getByRole("listitem");
     expect((await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim())).toEqual([
-      "db-main Get iptables Edit Remove",
-      "office Get iptables Edit Remove",
+      "db-main Get iptables Edit Delete",
+      "office Get iptables Edit Delete",
     ]);
     const table = page.getByRole("table", { name: "Communications" });
     expect(await text(table.getByRole("row").nth(1))).toBe(
-      "office 10.20.0.0/255.255.255.0 db-main 192.168.10.6 TCP 5433 Application database Edit Remove",
+      "office 10.20.0.0/255.255.255.0 db-main 192.168.10.6 TCP 5433 Application database Edit Delete",
     );
     const diagram = page.getByRole("img", { name: /Diagram of the communications of Acme journey 2/ });
     await expect
@@ -383,7 +383,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     // Delete the project: the preview lists everything that goes with it.
     await go(
       page,
-      page.getByRole("link", { name: "Remove", exact: true }),
+      page.getByRole("link", { name: "Delete", exact: true }),
       /\/delete$/,
       "Delete project Acme journey 2",
     );
