@@ -18,27 +18,35 @@ afterAll(async () => {
 });
 
 it("read-then-write transactions succeed while another process writes", async () => {
-  // Another process: a writer saving a location every few milliseconds for 4 s.
+  // Another process: a writer saving a location every few milliseconds until its stdin closes.
+  // It says "ready" after its first write, so the overlap below is certain, not timed.
   const script = `
     const { openDatabase } = await import("./src/data/engine.ts");
     const db = await openDatabase(process.env.DATABASE_URL);
-    const end = Date.now() + 4000;
-    for (let n = 0; Date.now() < end; n++) {
+    let stop = false;
+    process.stdin.on("end", () => { stop = true; }).resume();
+    for (let n = 0; !stop; n++) {
       await db.run((c) => c.location.create({ data: { name: "other-" + n } }));
+      if (n === 0) process.stdout.write("ready\\n");
       await new Promise((r) => setTimeout(r, 2));
     }
     await db.close();`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: projectRoot,
     env: { ...process.env, DATABASE_URL: database.url },
-    stdio: "inherit",
+    stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = once(child, "exit");
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await Promise.race([
+    once(child.stdout, "data"),
+    exited.then(([code]) => Promise.reject(new Error(`the writer process exited (${code}) before writing`))),
+  ]);
+  const others = () => db.run((c) => c.location.count({ where: { name: { startsWith: "other-" } } }));
+  const othersBefore = await others();
   const failures: string[] = [];
   let saved = 0;
-  const end = Date.now() + 2000;
-  for (let i = 0; Date.now() < end; i++) {
+  const TRANSACTIONS = 12;
+  for (let i = 0; i < TRANSACTIONS; i++) {
     try {
       await db.transaction(async (tx) => {
         await tx.project.count();
@@ -50,8 +58,12 @@ it("read-then-write transactions succeed while another process writes", async ()
       failures.push(String(error).split("\n").filter(Boolean).at(-1) ?? "");
     }
   }
+  const othersAfter = await others();
+  child.stdin.end();
   const [code] = await exited;
   expect(code).toBe(0);
   expect(failures.slice(0, 3)).toEqual([]);
-  expect(saved).toBeGreaterThan(10);
+  expect(saved).toBe(TRANSACTIONS);
+  // The other process kept writing while ours ran: the two really overlapped.
+  expect(othersAfter).toBeGreaterThan(othersBefore);
 }, 60_000);

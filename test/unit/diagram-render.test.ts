@@ -169,23 +169,27 @@ describe("DiagramRenderer", () => {
     const dense = denseDot(1);
     const small = "digraph { after -> timeout }";
     // Start the worker first: loading Graphviz is outside the time limit, and this test times the limit.
-    expectOk(await diagrams.render("digraph { warm_up }"));
+    // That cold start (a worker and a small layout) is what the replacement worker costs below.
+    const cold = await withTicks(() => diagrams.render("digraph { warm_up }"));
+    expectOk(cold.value);
     const { value, maxGapMs, elapsedMs } = await withTicks(() =>
       Promise.all([diagrams.render(dense), diagrams.render(small)]),
     );
     expect(value[0]).toEqual({ status: "timeout" });
     // Queued behind the dense graph on the only worker, then laid out by its replacement.
     expectOk(value[1]);
-    expect(elapsedMs).toBeLessThan(2000);
-    // A blocked event loop would show a gap of at least the 500 ms layout.
-    expect(maxGapMs).toBeLessThan(250);
+    // Times relative to this run only: the limit, then about one cold start, never the whole layout.
+    expect(elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(elapsedMs).toBeLessThan(500 + 4 * cold.elapsedMs);
+    // A blocked event loop would show one gap as long as the layout, which ran past the 500 ms limit.
+    expect(maxGapMs).toBeLessThan(500);
     expect(diagrams.stats()).toMatchObject({ timeouts: 1, workers: 1 });
 
-    // The timed-out DOT is remembered: a reload answers at once, without a new layout.
+    // The timed-out DOT is remembered: a reload answers without a new layout, far sooner than the first.
     const layouts = diagrams.stats().layouts;
     const reload = await withTicks(() => diagrams.render(dense));
     expect(reload.value).toEqual({ status: "timeout" });
-    expect(reload.elapsedMs).toBeLessThan(50);
+    expect(reload.elapsedMs).toBeLessThan(elapsedMs / 10);
     expect(diagrams.stats().layouts).toBe(layouts);
   });
 
@@ -200,10 +204,15 @@ describe("DiagramRenderer", () => {
   it("gives up on a render that waits too long for a busy worker", async () => {
     const diagrams = renderer({ timeoutMs: 3000, workers: 1, maxWaitMs: 300 });
     expectOk(await diagrams.render("digraph { warm_up }"));
-    const dense = diagrams.render(denseDot(4));
+    let denseSettled = false;
+    const dense = diagrams.render(denseDot(4)).finally(() => {
+      denseSettled = true;
+    });
     const waiting = await withTicks(() => diagrams.render("digraph { waits -> in_vain }"));
     expect(waiting.value).toEqual({ status: "error", message: expect.stringContaining("within 300 ms") });
-    expect(waiting.elapsedMs).toBeLessThan(1500);
+    // It gave up after its wait, while the busy worker was still laying out (an order, not a time).
+    expect(waiting.elapsedMs).toBeGreaterThanOrEqual(300);
+    expect(denseSettled).toBe(false);
     await diagrams.close();
     expect(await dense).toMatchObject({ status: "error" });
   });
