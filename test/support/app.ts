@@ -15,6 +15,7 @@ import { ensureDefaultGroups, migrateDatabase } from "../../src/data/setup.js";
 import { createUser, listGroups } from "../../src/data/users.js";
 import type { PermissionCode } from "../../src/domain/constants.js";
 import { createLogger } from "../../src/logger.js";
+import { LoginThrottle, type ThrottleOptions } from "../../src/services/login-throttle.js";
 import { createPgDatabase, dropPgDatabase, pgAdminUrl, randomDatabaseName } from "./postgres.js";
 
 export const PASSWORD = "correct horse battery";
@@ -140,8 +141,15 @@ export function csrfFrom(html: string): string {
   return match[1];
 }
 
-/** App options for a test: any dependency, and only the config values that differ from testConfig(). */
-export type TestContextOptions = Partial<Omit<AppOptions, "config">> & { config?: Partial<Config> };
+/**
+ * App options for a test: any dependency, and only the config values that
+ * differ from testConfig(). `loginLimits` builds the throttle the app would
+ * (memory on SQLite, database rows on PostgreSQL) with other limits.
+ */
+export type TestContextOptions = Partial<Omit<AppOptions, "config">> & {
+  config?: Partial<Config>;
+  loginLimits?: ThrottleOptions;
+};
 
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
   const database = await createTestDatabase();
@@ -149,7 +157,15 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const db = await openDatabase(url);
   const config = testConfig({ DATABASE_URL: url, dataDir: dir, ...options.config });
   // options.config holds only the overrides: the merged config must win over it.
-  const app = createApp({ logger: createLogger("silent"), ...options, config, db });
+  const { loginLimits, ...appOptions } = options;
+  const throttle = loginLimits ? LoginThrottle.for(db, loginLimits) : appOptions.throttle;
+  const app = createApp({
+    logger: createLogger("silent"),
+    ...appOptions,
+    ...(throttle ? { throttle } : {}),
+    config,
+    db,
+  });
 
   const context: TestContext = {
     app,
