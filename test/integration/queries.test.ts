@@ -3,7 +3,7 @@
 // the same number of SQL statements as those of a two-entity project.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Agent, createTestContext, type TestContext } from "../support/app.js";
-import { datasetAvailable, loadDataset } from "../support/dataset.js";
+import { loadDataset } from "../support/dataset.js";
 import { seedProject } from "../support/fixtures.js";
 
 let ctx: TestContext;
@@ -24,7 +24,7 @@ async function queriesFor(path: string): Promise<number> {
   return ctx.db.queryCount - before;
 }
 
-describe.skipIf(!datasetAvailable)("query counts", () => {
+describe("query counts", () => {
   it("are the same for a small and a large project", async () => {
     const small = await seedProject(ctx.db, "Small");
     await loadDataset(ctx.db, ["--preset", "large"]);

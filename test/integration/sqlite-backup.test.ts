@@ -13,7 +13,7 @@ import { importInterchange } from "../../src/data/interchange.js";
 import { migrateDatabase } from "../../src/data/setup.js";
 import { BackupError, backupDatabase, checkBackupFile, restoreDatabase } from "../../src/services/backup.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
-import { datasetAvailable, datasetDocument } from "../support/dataset.js";
+import { datasetDocument } from "../support/dataset.js";
 
 let dir: string;
 let url: string;
@@ -26,14 +26,12 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "conntrackt-backup-"));
   url = `file:${path.join(dir, "live.db")}`;
   await migrateDatabase(url);
-  if (datasetAvailable) {
-    // Some bulk, so the copy spans many pages.
-    const db = await openDatabase(url);
-    const parsed = parseInterchange(datasetDocument(["--preset", "large"]));
-    if (!parsed.ok) throw new Error("dataset refused");
-    await importInterchange(db, parsed.doc, parsed.undeclaredLocations);
-    await db.close();
-  }
+  // Some bulk, so the copy spans many pages.
+  const db = await openDatabase(url);
+  const parsed = parseInterchange(datasetDocument(["--preset", "large"]));
+  if (!parsed.ok) throw new Error("dataset refused");
+  await importInterchange(db, parsed.doc, parsed.undeclaredLocations);
+  await db.close();
 });
 
 afterAll(async () => {

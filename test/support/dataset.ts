@@ -1,18 +1,14 @@
-// Loads the shared synthetic data sets (../shared/bench/dataset.mjs) through
-// the real import, for tests and benchmarks that need realistic volumes.
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { type Database, projectRoot } from "../../src/data/engine.js";
+// Loads data sets of the project's generator (scripts/dataset.ts, called in
+// process with its command-line flags) through the real import, for tests and
+// benchmarks that need realistic volumes.
+import { generateDataset, parseDatasetArgs } from "../../scripts/dataset.js";
+import type { Database } from "../../src/data/engine.js";
 import { importInterchange } from "../../src/data/interchange.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
 
-export const datasetScript = path.resolve(projectRoot, "..", "shared", "bench", "dataset.mjs");
-export const datasetAvailable = existsSync(datasetScript);
-
+/** The document `npx tsx scripts/dataset.ts ...args` writes, as a value. */
 export function datasetDocument(args: string[]): unknown {
-  const out = execFileSync(process.execPath, [datasetScript, ...args], { maxBuffer: 512 * 1024 * 1024 });
-  return JSON.parse(out.toString("utf8"));
+  return generateDataset(parseDatasetArgs(args));
 }
 
 /** Imports a generated document; returns it. */

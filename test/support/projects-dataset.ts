@@ -1,11 +1,11 @@
 // Several generated projects of different sizes in one database: each part is
-// one project of the shared generator (../shared/bench/dataset.mjs) under a name
-// of its own, all imported in one transaction through the real import. The
-// generator names every location "Location N", so the parts share them.
+// one project of the project's generator (scripts/dataset.ts) under a name of
+// its own, all imported in one transaction through the real import. The
+// generator names location N the same whatever the seed, so the parts share them.
+import { type DatasetProject, generateDataset, parseDatasetArgs } from "../../scripts/dataset.js";
 import type { Database } from "../../src/data/engine.js";
 import { importInterchange } from "../../src/data/interchange.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
-import { datasetDocument } from "./dataset.js";
 
 export interface ProjectPart {
   /** The project's name in the database. */
@@ -14,20 +14,15 @@ export interface ProjectPart {
   args: string[];
 }
 
-interface GeneratedDocument {
-  locations: { name: string }[];
-  projects: { name: string; entities: unknown[]; communications: unknown[] }[];
-}
-
 /** Imports one project per part; returns the number of entities and communications of each, in order. */
 export async function loadProjects(
   db: Database,
   parts: ProjectPart[],
 ): Promise<{ entities: number; communications: number }[]> {
-  const locations = new Map<string, { name: string }>();
-  const projects: GeneratedDocument["projects"] = [];
+  const locations = new Map<string, { name: string; description: string }>();
+  const projects: DatasetProject[] = [];
   for (const part of parts) {
-    const doc = datasetDocument([...part.args, "--projects", "1"]) as GeneratedDocument;
+    const doc = generateDataset(parseDatasetArgs([...part.args, "--projects", "1"]));
     for (const location of doc.locations) locations.set(location.name, location);
     for (const project of doc.projects) projects.push({ ...project, name: part.name });
   }

@@ -1,46 +1,24 @@
-// Generates the rules of every entity of the shared synthetic data sets (with
-// hostile names and descriptions, ../shared/bench/dataset.mjs --nasty) and
+// Generates the rules of every entity of generated data sets (with hostile
+// names and descriptions: scripts/dataset.ts --nasty, in process) and
 // checks each file: exactly one `-A INPUT` line per distinct incoming flow plus
 // the two standing rules, then, when root with iptables and `ip netns`, that
 // iptables-restore accepts it and loads exactly that many rules into a
 // throwaway network namespace (all files in one namespace, one batch).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DatasetDocument, generateDataset, parseDatasetArgs } from "../../scripts/dataset.js";
 import { entityEntryNames } from "../../src/domain/archive-names.js";
-import type { Protocol } from "../../src/domain/constants.js";
 import { generateEntityRules } from "../../src/domain/iptables.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const datasetScript = path.resolve(projectRoot, "..", "shared", "bench", "dataset.mjs");
 const DATASETS = [
-  ["--nasty"],
+  ["--nasty", "--preset", "medium"],
   ["--nasty", "--projects", "2", "--entities", "25", "--interfaces", "3", "--subnets", "0.3", "--seed", "7"],
 ];
-
-/** The parts of the docs/cli.md interchange document the rules need. */
-interface Interchange {
-  projects: {
-    name: string;
-    entities: {
-      name: string;
-      location: string;
-      interfaces: { name: string; address: string; netmask: string }[];
-    }[];
-    communications: {
-      source: { entity: string; interface: string };
-      destination: { entity: string; interface: string };
-      protocol: Protocol;
-      port: number;
-      description: string;
-    }[];
-  }[];
-}
 
 interface RulesFile {
   /** Where the entity comes from, for messages. */
@@ -49,7 +27,7 @@ interface RulesFile {
 }
 
 /** One EntityRulesInput per entity of the document: its incoming communications, resolved to addresses. */
-function toRulesInputs(document: Interchange): RulesFile[] {
+function toRulesInputs(document: DatasetDocument): RulesFile[] {
   const files: RulesFile[] = [];
   for (const project of document.projects) {
     const endpoints = new Map<string, Endpoint>();
@@ -91,9 +69,7 @@ function distinctFlowCount(input: EntityRulesInput): number {
 }
 
 function loadDataset(args: string[]): RulesFile[] {
-  const run = spawnSync(process.execPath, [datasetScript, ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`dataset.mjs ${args.join(" ")} failed: ${run.stderr}`);
-  return toRulesInputs(JSON.parse(run.stdout) as Interchange);
+  return toRulesInputs(generateDataset(parseDatasetArgs(args)));
 }
 
 function kernelSkipReason(): string | null {
@@ -107,16 +83,14 @@ function kernelSkipReason(): string | null {
   return null;
 }
 
-const datasetMissing = !existsSync(datasetScript);
-if (datasetMissing) console.warn(`iptables dataset test skipped: ${datasetScript} is absent`);
-const kernelReason = datasetMissing ? null : kernelSkipReason();
+const kernelReason = kernelSkipReason();
 if (kernelReason !== null) console.warn(`iptables dataset kernel checks skipped: ${kernelReason}`);
 
-describe.skipIf(datasetMissing)(`rules for every entity of the synthetic data sets (${datasetScript})`, () => {
-  const datasets = datasetMissing ? [] : DATASETS.map((args) => ({ args, files: loadDataset(args) }));
+describe("rules for every entity of generated data sets (scripts/dataset.ts)", () => {
+  const datasets = DATASETS.map((args) => ({ args, files: loadDataset(args) }));
 
   for (const { args, files } of datasets) {
-    it(`dataset.mjs ${args.join(" ")}: one -A INPUT line per distinct flow plus the standing rules`, () => {
+    it(`dataset ${args.join(" ")}: one -A INPUT line per distinct flow plus the standing rules`, () => {
       expect(files.length).toBeGreaterThan(10);
       expect(files.some((f) => f.input.incoming.length > 0)).toBe(true);
       for (const { label, input } of files) {
@@ -154,7 +128,7 @@ describe.skipIf(datasetMissing)(`rules for every entity of the synthetic data se
       });
 
       datasets.forEach(({ args, files }, index) => {
-        it(`dataset.mjs ${args.join(" ")}: every file passes --test and loads exactly its rules`, () => {
+        it(`dataset ${args.join(" ")}: every file passes --test and loads exactly its rules`, () => {
           const folder = path.join(directory, String(index));
           rmSync(folder, { recursive: true, force: true });
           mkdirSync(folder);
