@@ -61,6 +61,10 @@ async function timedGet(path: string): Promise<{ ms: number; status: number; tex
   return { ms: performance.now() - start, status: res.status, text, type: res.headers.get("content-type") ?? "" };
 }
 
+function cpuPerMs(cpu: NodeJS.CpuUsage, wallMs: number): number {
+  return (cpu.user + cpu.system) / 1000 / wallMs;
+}
+
 function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -79,7 +83,10 @@ describe("diagram time limit (docs/usage.md)", () => {
     expect(small.text).toContain(`/projects/${smallId}/diagram.svg`);
     const before = renderer.stats();
 
+    const cpuFirst = process.cpuUsage();
     const first = await timedGet(`/projects/${dense.id}`);
+    // CPU per wall-clock millisecond while the layout ran (a worker thread counts in this process).
+    const cpuDuring = cpuPerMs(process.cpuUsage(cpuFirst), first.ms);
     const afterFirst = renderer.stats();
     expect(first.status).toBe(200);
     expect(first.text).toContain("The diagram is too dense to lay out within 1 s");
@@ -91,10 +98,11 @@ describe("diagram time limit (docs/usage.md)", () => {
     expect(afterFirst.workers).toBeLessThanOrEqual(before.workers);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const cpuStart = process.cpuUsage();
+    const idleStart = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const cpu = process.cpuUsage(cpuStart);
-    // A layout still running would keep one core busy (~1,000 ms of CPU per second).
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(400);
+    const cpuAfter = cpuPerMs(process.cpuUsage(cpuStart), performance.now() - idleStart);
+    // A layout still running would keep a core as busy as while the page waited for it.
+    expect(cpuAfter).toBeLessThan(cpuDuring / 2);
 
     // Remembered: no new layout, no waiting.
     const second = await timedGet(`/projects/${dense.id}`);
@@ -112,8 +120,9 @@ describe("diagram time limit (docs/usage.md)", () => {
     console.log(
       `dense project page: first ${first.ms.toFixed(0)} ms (limit ${LIMIT_MS} ms), again ${second.ms.toFixed(0)} ms, SVG 503 in ${svg.ms.toFixed(0)} ms`,
     );
+    // Bounds from the limit this test sets and this run's own page time: the layout itself takes minutes.
     expect(first.ms).toBeGreaterThanOrEqual(LIMIT_MS);
-    expect(first.ms).toBeLessThan(LIMIT_MS + 2 * second.ms + 1000);
+    expect(first.ms).toBeLessThan(4 * (LIMIT_MS + second.ms));
     expect(first.ms - second.ms).toBeGreaterThan(LIMIT_MS / 2);
   }, 60_000);
 
@@ -135,6 +144,7 @@ describe("diagram time limit (docs/usage.md)", () => {
     }
 
     const during = { health: [] as number[], entity: [] as number[] };
+    const renderMs: number[] = [];
     const rounds = 4;
     for (let round = 0; round < rounds; round++) {
       await touchDenseProject(round);
@@ -156,7 +166,9 @@ describe("diagram time limit (docs/usage.md)", () => {
           during.entity.push(e);
         }
       }
-      expect((await page).text).toContain("too dense to lay out");
+      const answered = await page;
+      renderMs.push(answered.ms);
+      expect(answered.text).toContain("too dense to lay out");
       expect(renderer.stats()).toMatchObject({ layouts: before.layouts + 1, timeouts: before.timeouts + 1 });
     }
 
@@ -174,16 +186,20 @@ describe("diagram time limit (docs/usage.md)", () => {
       };
     });
     console.log(
-      `latency while a cold ${LIMIT_MS} ms render runs (${rounds} renders), ms:\n${rows
+      `latency while a cold ${LIMIT_MS} ms render runs (${rounds} renders, pages in ${renderMs.map((ms) => ms.toFixed(0)).join(", ")}), ms:\n${rows
         .map(
           (r) =>
             `  ${r.request.padEnd(12)} idle p50 ${r.idleP50.toFixed(1)} p95 ${r.idleP95.toFixed(1)} | during p50 ${r.duringP50.toFixed(1)} p95 ${r.duringP95.toFixed(1)} (${r.samples} samples) | p95 ratio ${r.ratio.toFixed(2)}`,
         )
         .join("\n")}`,
     );
+    // Ratios of this run's own times: the typical request during a render stays near its idle p95, and
+    // even the slow ones wait far less than a render (a render on the main thread would hold each for all of it).
+    const shortestRender = Math.min(...renderMs);
     for (const row of rows) {
       expect(row.samples, row.request).toBeGreaterThanOrEqual(10);
-      expect(row.duringP95, row.request).toBeLessThan(5 * row.idleP95 + 50);
+      expect(row.duringP50, row.request).toBeLessThanOrEqual(3 * row.idleP95);
+      expect(row.duringP95, row.request).toBeLessThan(shortestRender / 2);
     }
   }, 90_000);
 });
