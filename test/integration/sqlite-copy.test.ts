@@ -77,11 +77,13 @@ async function tableRows(url: string): Promise<Record<string, unknown[]>> {
     const out: Record<string, unknown[]> = {};
     for (const table of COPIED_TABLES) {
       const model = table.model.charAt(0).toLowerCase() + table.model.slice(1);
-      const rows = await db.run((c) =>
-        (c as unknown as Record<string, { findMany(a: object): Promise<unknown[]> }>)[model]?.findMany({
-          orderBy: table.key.map((k) => ({ [k]: "asc" })),
-        }),
-      );
+      const rows = await db.run((c) => {
+        const delegate = (c as unknown as Record<string, { findMany(a: object): Promise<unknown[]> } | undefined>)[
+          model
+        ];
+        if (!delegate) throw new Error(`no Prisma model ${table.model}`);
+        return delegate.findMany({ orderBy: table.key.map((k) => ({ [k]: "asc" })) });
+      });
       out[table.model] = JSON.parse(JSON.stringify(rows));
     }
     return out;
