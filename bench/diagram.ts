@@ -1,35 +1,22 @@
-// Diagram rendering benchmark (docs/usage.md): builds the DOT of a synthetic
-// project with buildProjectDot, then times the first (cold) render through
-// DiagramRenderer, the same DOT with native Graphviz `dot -Tsvg` when it is
-// installed, and a repeated (warm, cached) render. It also records the longest
-// stall of the main event loop while the worker lays out.
+// Diagram rendering benchmark (docs/usage.md): builds the DOT of a project of
+// the data set generator (scripts/dataset.ts) with buildProjectDot, then times
+// the first (cold) render through DiagramRenderer, the same DOT with native
+// Graphviz `dot -Tsvg` when it is installed, and a repeated (warm, cached)
+// render. It also records the longest stall of the main event loop while the
+// worker lays out.
 //
-//   npx tsx bench/diagram.ts [--preset small|large|huge]... [--timeout MS] [--native-timeout MS]
+//   npx tsx bench/diagram.ts [--preset small|medium|large|huge]... [--timeout MS] [--native-timeout MS] [--no-http]
 //
-// Without --preset it runs small, a medium custom data set and large. --timeout
-// is the renderer's time limit (default: the production default, 10 s); raise
-// it to measure how long a layout really takes.
-import { execFileSync, spawnSync } from "node:child_process";
+// Without --preset it runs the small, medium and large presets. --timeout is
+// the renderer's time limit (default: the production default, 10 s); raise it
+// to measure how long a layout really takes. --no-http leaves out the part
+// over HTTP (which needs `npm run build`).
+import { spawnSync } from "node:child_process";
 import http from "node:http";
-import { resolve } from "node:path";
+import { type DatasetDocument, generateDataset, parseDatasetArgs } from "../scripts/dataset.js";
 import { buildProjectDot } from "../src/domain/dot.js";
 import type { DiagramInput } from "../src/domain/types.js";
 import { DiagramRenderer, type RenderResult } from "../src/services/diagram/index.js";
-
-interface Interchange {
-  locations: { name: string }[];
-  projects: {
-    entities: { name: string; location: string }[];
-    communications: {
-      source: { entity: string };
-      destination: { entity: string };
-      protocol: DiagramInput["communications"][number]["protocol"];
-      port: number;
-    }[];
-  }[];
-}
-
-const DATASET = resolve(import.meta.dirname, "../../shared/bench/dataset.mjs");
 
 function option(name: string): string[] {
   const values: string[] = [];
@@ -46,14 +33,14 @@ const cases: { name: string; args: string[] }[] =
     ? presets.map((preset) => ({ name: preset, args: ["--preset", preset] }))
     : [
         { name: "small", args: ["--preset", "small"] },
-        { name: "medium", args: ["--locations", "5", "--entities", "100", "--communications", "500"] },
+        { name: "medium", args: ["--preset", "medium"] },
         { name: "large", args: ["--preset", "large"] },
       ];
 const timeoutMs = Number(option("--timeout")[0] ?? 10_000);
 const nativeTimeoutMs = Number(option("--native-timeout")[0] ?? 120_000);
 
 /** The first project of an interchange document as diagram input: entities numbered in order, locations by name. */
-function toDiagramInput(document: Interchange): DiagramInput {
+function toDiagramInput(document: DatasetDocument): DiagramInput {
   const locationIds = new Map(
     document.locations
       .map((location) => location.name)
@@ -104,8 +91,7 @@ const hasDot = spawnSync("dot", ["-V"]).status === 0;
 
 const rows: Record<string, string | number>[] = [];
 for (const { name, args } of cases) {
-  const json = execFileSync(process.execPath, [DATASET, ...args], { encoding: "utf8", maxBuffer: 1 << 30 });
-  const input = toDiagramInput(JSON.parse(json) as Interchange);
+  const input = toDiagramInput(generateDataset(parseDatasetArgs(args)));
   const built = performance.now();
   const dot = buildProjectDot(input);
   const buildMs = performance.now() - built;
@@ -167,7 +153,7 @@ console.table(rows);
 // Over HTTP, on the built server (`npm run build`): the large preset's diagram
 // cold and warm, a conditional request, and the latency of an entity page
 // while a cold render runs compared with the same page when the server is idle.
-{
+if (!process.argv.includes("--no-http")) {
   const { datasetDatabase, login, machine, startServer, table } = await import("./support.js");
   const url = await datasetDatabase(["--preset", "large"]);
   const server = await startServer(url);

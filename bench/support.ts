@@ -1,5 +1,6 @@
-// Shared pieces of the benchmarks: a database filled from the shared data set
-// generator, and the built server running as its own process on it.
+// Shared pieces of the benchmarks: a database filled from the project's data
+// set generator (scripts/dataset.ts), and the built server running as its own
+// process on it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
