@@ -4,8 +4,11 @@
 // of comparing; review `git diff test/golden` like code before committing.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { projectRoot } from "../../src/data/engine.js";
+
+// Computed here, not imported from src/data: unit tests stay free of the database layer.
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export const goldenRoot = path.join(projectRoot, "test", "golden");
 export const updatingGoldens = process.env.UPDATE_GOLDEN === "1";

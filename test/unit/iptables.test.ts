@@ -13,7 +13,7 @@
 // Otherwise those tests are skipped and the reason is printed.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
@@ -30,6 +30,7 @@ import {
 } from "../../src/domain/iptables.js";
 import { formatIpv4, parseIpv4, prefixLength, prefixToMaskValue, prefixToNetmask } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
+import { expectGolden, updatingGoldens } from "../support/golden.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const goldenDir = path.join(projectRoot, "test", "golden", "iptables");
@@ -43,7 +44,6 @@ const CASES = [
   "oversized",
   "icmp-types",
 ];
-const updateGolden = process.env.UPDATE_GOLDEN === "1";
 
 /** iptables-restore reads lines into a buffer of this many bytes (including the newline and NUL). */
 const IPTABLES_LINE_BUFFER = 10240;
@@ -158,23 +158,16 @@ describe("golden files", () => {
   it("has exactly the listed cases, each with an input and an expected output", () => {
     const files = readdirSync(goldenDir).sort();
     const expected = CASES.flatMap((name) => [`${name}.json`, `${name}.rules`]).sort();
-    if (!updateGolden) expect(files).toEqual(expected);
+    if (!updatingGoldens) expect(files).toEqual(expected);
   });
 
   for (const name of CASES) {
     it(`${name}.rules matches byte for byte`, () => {
       const input = readCase(name);
       const actual = generateEntityRules(input);
-      const rulesPath = path.join(goldenDir, `${name}.rules`);
-      if (updateGolden) writeFileSync(rulesPath, actual, "utf8");
-      if (!existsSync(rulesPath)) {
-        expect.fail(
-          `missing golden file ${path.relative(projectRoot, rulesPath)}: create it on purpose with UPDATE_GOLDEN=1`,
-        );
-      }
-      const expected = readFileSync(rulesPath);
-      expect(actual).toBe(expected.toString("utf8"));
-      expect(Buffer.from(actual, "utf8").equals(expected)).toBe(true);
+      expectGolden(`iptables/${name}.rules`, actual);
+      // Bytes too: a text comparison would not see bytes of the file that are not UTF-8.
+      expect(Buffer.from(actual, "utf8").equals(readFileSync(path.join(goldenDir, `${name}.rules`)))).toBe(true);
       expectOnlyRequestedLines(input, actual);
     });
   }
