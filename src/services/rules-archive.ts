@@ -20,6 +20,21 @@ export interface ArchiveEntity {
 }
 
 /**
+ * The rules text of one entity; a generator error (invalid data) names the
+ * entity, so the log says which one to fix (docs/rules.md).
+ */
+export function entityRulesText(entity: ArchiveEntity): string {
+  try {
+    return generateEntityRules(entity.input);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RangeError(`rules of entity ${JSON.stringify(entity.name)} (id ${entity.id}): ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
  * Writes the archive to `out`; resolves when it is complete (or `out` closed
  * early: the client went away), rejects on error. On a rejection the archive
  * is unpiped and stopped, and `out` is left open and unended for the caller to
@@ -62,7 +77,7 @@ export function streamRulesArchive(entities: ArchiveEntity[], out: Writable): Pr
       }
       let text: string;
       try {
-        text = generateEntityRules(entity.input);
+        text = entityRulesText(entity);
       } catch (error) {
         fail(error);
         return;

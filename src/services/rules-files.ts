@@ -1,12 +1,16 @@
 // Writes the rules of many entities as files in a folder, with the same names
 // and bytes as the ZIP archive (docs/rules.md): `conntrackt iptables`.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { entityEntryNames } from "../domain/archive-names.js";
-import { generateEntityRules } from "../domain/iptables.js";
-import type { ArchiveEntity } from "./rules-archive.js";
+import { type ArchiveEntity, entityRulesText } from "./rules-archive.js";
 
-/** Writes one file per entity into `dir` (created if missing); returns the file names in entity order. */
+/**
+ * Writes one file per entity into `dir` (created if missing); returns the file
+ * names in entity order. Each file appears whole or not at all (written aside,
+ * then renamed); a failure leaves no temporary file behind and, when the rules
+ * cannot be generated, names the entity.
+ */
 export function writeRulesFiles(
   entities: ArchiveEntity[],
   dir: string,
@@ -19,8 +23,14 @@ export function writeRulesFiles(
     const name = names.get(entity.id) as string;
     const target = path.join(dir, name);
     const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, generateEntityRules(entity.input), { mode: 0o644 });
-    renameSync(temporary, target);
+    const text = entityRulesText(entity);
+    try {
+      writeFileSync(temporary, text, { mode: 0o644 });
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
     written.push(name);
     progress(index + 1, entities.length);
   });

@@ -70,7 +70,9 @@ describe("streamRulesArchive", () => {
   it("rejects, stops and leaves the output unended when a later entry throws", async () => {
     const { out, state, bytes } = sink();
     const entities = [...Array.from({ length: 20 }, (_, i) => entity(i + 1)), broken(21), entity(22)];
-    await expect(streamRulesArchive(entities, out)).rejects.toThrow(/address is not a dotted IPv4 address/);
+    await expect(streamRulesArchive(entities, out)).rejects.toThrow(
+      /^rules of entity "broken-21" \(id 21\): incoming\[0\]\.source\.address is not a dotted IPv4 address/,
+    );
     const written = bytes();
     expect(written).toBeGreaterThan(0);
     await settle();
