@@ -135,7 +135,9 @@ describe("migrate and users", () => {
     const first = await run(["migrate"]);
     expect(first.status).toBe(0);
     const names = readMigrations("sqlite").migrationDirectories.map((d) => d.path);
-    expect(first.stdout).toBe(`Applied ${names.length} migration${names.length === 1 ? "" : "s"}: ${names.join(", ")}\n`);
+    expect(first.stdout).toBe(
+      `Applied ${names.length} migration${names.length === 1 ? "" : "s"}: ${names.join(", ")}\n`,
+    );
     const second = await run(["migrate"]);
     expect(second.stdout).toBe("Database is up to date.\n");
   });
@@ -219,8 +221,9 @@ describe("export and import", () => {
     (bad.projects[0]?.entities[1]?.interfaces[0] as Record<string, string>).netmask = "255.0.255.0";
     const r = await run(["import", file("broken.json", JSON.stringify(bad))]);
     expect(r.status).toBe(1);
-    expect(oneLine(r)).toContain(
-      "projects[0].entities[1].interfaces[0].netmask: netmask must be a contiguous dotted mask",
+    // The wording is the validation's (src/validation/); here: the JSON path, then the rule.
+    expect(oneLine(r)).toMatch(
+      / projects\[0\]\.entities\[1\]\.interfaces\[0\]\.netmask: netmask must be a contiguous /i,
     );
     expect((await run(["export", "--project", "Broken"])).status).toBe(1);
   });
@@ -235,8 +238,10 @@ describe("export and import", () => {
     expect(r.status).toBe(1);
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines).toEqual([
-      "  projects[0].entities[0].interfaces[0].address: address must be a dotted IPv4 address such as 192.168.1.1",
-      "  projects[0].communications[0].port: TCP port must be between 1 and 65535",
+      expect.stringMatching(
+        /^ {2}projects\[0\]\.entities\[0\]\.interfaces\[0\]\.address: address must be a dotted IPv4/i,
+      ),
+      expect.stringMatching(/^ {2}projects\[0\]\.communications\[0\]\.port: TCP port must be between 1 and 65535/),
       expect.stringMatching(
         /^conntrackt: .* refused, nothing was written: projects\[0\]\.entities\[0\]\.interfaces\[0\]\.address: .* \(and 1 more problem listed above\)$/,
       ),
@@ -288,8 +293,8 @@ describe("import-csv", () => {
     const r = await run(["import-csv", csv, "--project", "Spreadsheet"]);
     expect(r.status).toBe(1);
     expect(r.stderr.trimEnd().split("\n")).toEqual([
-      '  line 3: Source address must be a dotted IPv4 address such as 192.168.1.1, not "10.1.0.999".',
-      "  line 4: TCP port must be between 1 and 65535.",
+      expect.stringMatching(/^ {2}line 3: Source address must be a dotted IPv4 address .*"10\.1\.0\.999"/),
+      expect.stringMatching(/^ {2}line 4: TCP port must be between 1 and 65535/),
       expect.stringMatching(
         /^conntrackt: .*bad\.csv refused, nothing was written: line 3: .* \(and 1 more problem listed above\)$/,
       ),
