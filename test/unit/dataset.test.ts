@@ -202,6 +202,7 @@ describe("sizes", () => {
     [["extra"], /Unexpected argument/],
     [["--locations", "0"], /entities need at least one location/],
     [["--entities", "1", "--communications", "1"], /do not fit/],
+    [["--entities", "3000000", "--interfaces", "2"], /at most 5,000,000 interfaces/],
   ])("refuses %j with a clear message", (args, message) => {
     expect(() => fromArgs(args)).toThrow(DatasetUsageError);
     expect(() => fromArgs(args)).toThrow(message);
@@ -291,7 +292,6 @@ describe("--nasty", () => {
     ["an HTML entity", "&amp;"],
     ["an emoji", "🔥"],
     ["right-to-left text", "שלום"],
-    ["a right-to-left override", "\u202e"],
     ["a parent directory", "../"],
   ])("puts %s in names", (_what, text) => {
     expect(names.some((n) => n.includes(text))).toBe(true);
@@ -304,6 +304,8 @@ describe("--nasty", () => {
     ["a rule on a line of its own", "\n-A INPUT -j ACCEPT\n"],
     ["COMMIT on a line of its own", "\nCOMMIT\n"],
     ["a line separator", "\u2028"],
+    ["a right-to-left override", "\u202e"],
+    ["a zero-width joiner", "\u200d"],
   ])("puts %s in descriptions", (_what, text) => {
     expect(descriptions.some((d) => d.includes(text))).toBe(true);
   });
