@@ -2,7 +2,7 @@
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import type { Database } from "./engine.js";
-import { type CommunicationRow, communicationSelect, toCommunicationRow } from "./entities.js";
+import { type CommunicationRow, communicationSelect, toCommunicationRow, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 
 export interface CommunicationInput {
@@ -35,7 +35,11 @@ export function getCommunication(db: Database, id: number): Promise<(Communicati
         },
       },
     });
-    return row ? { ...toCommunicationRow(row), projectId: row.source.entity.projectId } : null;
+    // An end or its entity deleted between Prisma's statements: the communication is going too.
+    if (!whole(row, "source", "destination") || !whole(row.source, "entity") || !whole(row.destination, "entity")) {
+      return null;
+    }
+    return { ...toCommunicationRow(row), projectId: row.source.entity.projectId };
   });
 }
 
@@ -54,11 +58,13 @@ export async function projectInterfaceOptions(db: Database, projectId: number): 
       orderBy: [{ entity: { name: "asc" } }, { name: "asc" }, { id: "asc" }],
     }),
   );
-  return rows.map((i) => ({
-    value: i.id,
-    entityId: i.entity.id,
-    label: `${interfaceLabel({ entity: i.entity.name, address: i.address, netmask: i.netmask })} ${i.name}`,
-  }));
+  return rows
+    .filter((i) => whole(i, "entity"))
+    .map((i) => ({
+      value: i.id,
+      entityId: i.entity.id,
+      label: `${interfaceLabel({ entity: i.entity.name, address: i.address, netmask: i.netmask })} ${i.name}`,
+    }));
 }
 
 export class CommunicationEndsError extends RefusedChange {
@@ -85,17 +91,17 @@ async function checkEnds(
   projectId: number,
   input: CommunicationInput,
 ): Promise<void> {
+  // One statement (a relation filter, not a relation read), so it sees one
+  // state of the database even on PostgreSQL.
   const ends = await tx.interface.findMany({
-    where: { id: { in: [input.sourceId, input.destinationId] } },
-    select: { id: true, entity: { select: { id: true, projectId: true } } },
+    where: { id: { in: [input.sourceId, input.destinationId] }, entity: { projectId } },
+    select: { id: true, entityId: true },
   });
   const source = ends.find((e) => e.id === input.sourceId);
   const destination = ends.find((e) => e.id === input.destinationId);
-  if (!source || source.entity.projectId !== projectId)
-    throw new CommunicationEndsError("source", "Choose a source interface of this project.");
-  if (!destination || destination.entity.projectId !== projectId)
-    throw new CommunicationEndsError("destination", "Choose a destination interface of this project.");
-  if (source.entity.id === destination.entity.id)
+  if (!source) throw new CommunicationEndsError("source", "Choose a source interface of this project.");
+  if (!destination) throw new CommunicationEndsError("destination", "Choose a destination interface of this project.");
+  if (source.entityId === destination.entityId)
     throw new CommunicationEndsError("destination", "Source and destination must be on different entities.");
 }
 

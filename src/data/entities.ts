@@ -92,8 +92,20 @@ export function toCommunicationRow(c: {
   };
 }
 
-export function getEntity(db: Database, id: number): Promise<EntityRow | null> {
-  return db.run((c) => c.entity.findUnique({ where: { id }, select: entitySelect }));
+/**
+ * Whether a row read with its relations has them all. Prisma reads relations
+ * with further statements; on PostgreSQL each sees what is committed by then
+ * (READ COMMITTED), so a parent deleted in between reads as null although the
+ * schema says it cannot be. Its deletion cascades: the row is going too, and
+ * the callers treat it as gone.
+ */
+export function whole<T extends object>(row: T | null, ...relations: (keyof T)[]): row is T {
+  return row !== null && relations.every((r) => row[r] != null);
+}
+
+export async function getEntity(db: Database, id: number): Promise<EntityRow | null> {
+  const row = await db.run((c) => c.entity.findUnique({ where: { id }, select: entitySelect }));
+  return whole(row, "project", "location") ? row : null;
 }
 
 export interface EntityPage {
@@ -170,7 +182,7 @@ function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
 export async function getEntityPage(db: Database, id: number): Promise<EntityPage | null> {
   return db.run(async (c) => {
     const entity = await c.entity.findUnique({ where: { id }, select: entitySelect });
-    if (!entity) return null;
+    if (!whole(entity, "project", "location")) return null;
     // Interfaces and entities at the other end of this entity's communications.
     const otherEnds = {
       OR: [
@@ -244,14 +256,15 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
 }
 
 /** Entities to choose from in forms, labelled `NAME (PROJECT - LOCATION)`. */
-export function listEntities(db: Database, where: { projectId?: number } = {}): Promise<EntityRow[]> {
-  return db.run((c) =>
+export async function listEntities(db: Database, where: { projectId?: number } = {}): Promise<EntityRow[]> {
+  const rows = await db.run((c) =>
     c.entity.findMany({
       where,
       select: entitySelect,
       orderBy: [{ project: { name: "asc" } }, { name: "asc" }, { id: "asc" }],
     }),
   );
+  return rows.filter((e) => whole(e, "project", "location"));
 }
 
 const entityData = (i: EntityInput) => ({
@@ -312,7 +325,8 @@ export async function updateEntity(db: Database, id: number, input: EntityInput)
           });
           if (involved > 0) throw new EntityMoveError();
         }
-        return tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
+        const saved = await tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
+        return whole(saved, "project", "location") ? saved : null;
       }),
     parentGone,
   );

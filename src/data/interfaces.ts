@@ -1,6 +1,7 @@
 // Interfaces (docs/usage.md): an entity's addresses.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
+import { whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 import { previewInterface } from "./preview.js";
 
@@ -30,8 +31,9 @@ const select = {
   entity: { select: { id: true, name: true, projectId: true } },
 } as const;
 
-export function getInterface(db: Database, id: number): Promise<InterfaceDetail | null> {
-  return db.run((c) => c.interface.findUnique({ where: { id }, select }));
+export async function getInterface(db: Database, id: number): Promise<InterfaceDetail | null> {
+  const row = await db.run((c) => c.interface.findUnique({ where: { id }, select }));
+  return whole(row, "entity") ? row : null;
 }
 
 const interfaceData = (i: InterfaceInput) => ({
@@ -79,7 +81,7 @@ export async function updateInterface(
     () =>
       db.transaction(async (tx) => {
         const current = await tx.interface.findUnique({ where: { id }, select });
-        if (!current) return null;
+        if (!whole(current, "entity")) return null;
         if (current.entity.id !== input.entityId) {
           const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
           if (!target) throw entityGone();
@@ -100,7 +102,8 @@ export async function updateInterface(
             );
           }
         }
-        return tx.interface.update({ where: { id }, data: interfaceData(input), select });
+        const saved = await tx.interface.update({ where: { id }, data: interfaceData(input), select });
+        return whole(saved, "entity") ? saved : null;
       }),
     entityGone,
   );
