@@ -5,7 +5,7 @@
 // pages and downloads are never cached.
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCurrentUser, getUser, listGroups } from "../../src/data/users.js";
+import { findUserForLogin, getCurrentUser, getUser, listGroups } from "../../src/data/users.js";
 import { PERMISSION_CODES } from "../../src/domain/constants.js";
 import { type Agent, createTestContext, csrfFrom, PASSWORD, type TestContext } from "../support/app.js";
 import { runCli } from "../support/cli.js";
@@ -69,6 +69,17 @@ describe("user names regardless of case", () => {
     expect(res.status).toBe(303);
     const page = await agent.get("/");
     expect(page.text).toContain("Carol");
+  });
+
+  it("accounts kept from before (differing only by case) log in by their exact name", async () => {
+    const create = (username: string, usernameKey: string) =>
+      ctx.db.run((c) => c.user.create({ data: { username, usernameKey, passwordHash: "x" } }));
+    const first = await create("dave", "dave");
+    const second = await create("DAVE", "dave#legacy");
+    expect((await findUserForLogin(ctx.db, "DAVE"))?.id).toBe(second.id);
+    expect((await findUserForLogin(ctx.db, "dave"))?.id).toBe(first.id);
+    expect((await findUserForLogin(ctx.db, "Dave"))?.id).toBe(first.id);
+    expect(await findUserForLogin(ctx.db, "x".repeat(10_000))).toBeNull();
   });
 
   it("conntrackt user create names the existing account of a case variant", async () => {
