@@ -2,8 +2,11 @@
 // with the object as a nested list, and confirming removes all of it at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommunication } from "../../src/data/communications.js";
-import { createEntity } from "../../src/data/entities.js";
-import { createInterface } from "../../src/data/interfaces.js";
+import { createEntity, entityDeletionPreview } from "../../src/data/entities.js";
+import { createInterface, interfaceDeletionPreview } from "../../src/data/interfaces.js";
+import { locationDeletionPreview } from "../../src/data/locations.js";
+import { projectDeletionPreview } from "../../src/data/projects.js";
+import type { PreviewNode } from "../../src/domain/display.js";
 import { type Agent, createTestContext, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
 
@@ -137,5 +140,85 @@ describe("entity, interface and communication deletion", () => {
       }),
     ).rejects.toThrow("simulated failure");
     expect(await rows()).toEqual(before);
+  });
+});
+
+describe("deletion preview trees", () => {
+  /** A preview as indented lines: kind and label, children under their parent. */
+  const outline = (nodes: PreviewNode[] | null, depth = 0): string[] =>
+    (nodes ?? []).flatMap((n) => [`${"  ".repeat(depth)}${n.kind} ${n.label}`, ...outline(n.children, depth + 1)]);
+
+  it("lists entities by name, interfaces by name and each communication under both of its ends, by id", async () => {
+    const s = await seedProject(ctx.db, "Tree");
+    const far = await createEntity(ctx.db, {
+      name: "aardvark",
+      description: "",
+      projectId: s.project.id,
+      locationId: (await seedProject(ctx.db, "TreeFar")).location.id,
+    });
+    const farIf = await createInterface(ctx.db, {
+      name: "lan",
+      description: "",
+      entityId: far.id,
+      address: "10.1.0.0",
+      netmask: "255.255.0.0",
+    });
+    const b2 = await createInterface(ctx.db, {
+      name: "a-mgmt",
+      description: "",
+      entityId: s.b.id,
+      address: "10.0.0.20",
+      netmask: "255.255.255.255",
+    });
+    const flow = (sourceId: number, destinationId: number, protocol: "TCP" | "UDP", port: number) =>
+      createCommunication(ctx.db, s.project.id, { sourceId, destinationId, protocol, port, description: "" });
+    await flow(farIf.id, s.ia.id, "UDP", 53);
+    await flow(s.ia.id, b2.id, "TCP", 443);
+    await flow(b2.id, farIf.id, "TCP", 8080);
+
+    expect(outline(await projectDeletionPreview(ctx.db, s.project.id))).toEqual([
+      "entity aardvark (Tree project - TreeFar site)",
+      "  interface lan: aardvark (10.1.0.0/255.255.0.0)",
+      "    communication aardvark -> alpha (UDP:53)",
+      "    communication beta -> aardvark (TCP:8080)",
+      "entity alpha (Tree project - Tree site)",
+      "  interface eth0: alpha (10.0.0.1)",
+      "    communication alpha -> beta (TCP:22)",
+      "    communication aardvark -> alpha (UDP:53)",
+      "    communication alpha -> beta (TCP:443)",
+      "entity beta (Tree project - Tree site)",
+      "  interface a-mgmt: beta (10.0.0.20)",
+      "    communication alpha -> beta (TCP:443)",
+      "    communication beta -> aardvark (TCP:8080)",
+      "  interface eth0: beta (10.0.0.2)",
+      "    communication alpha -> beta (TCP:22)",
+    ]);
+    // A location takes its entities of every project, ordered by project then name.
+    expect(outline(await locationDeletionPreview(ctx.db, far.location.id))).toEqual([
+      "entity aardvark (Tree project - TreeFar site)",
+      "  interface lan: aardvark (10.1.0.0/255.255.0.0)",
+      "    communication aardvark -> alpha (UDP:53)",
+      "    communication beta -> aardvark (TCP:8080)",
+      "entity alpha (TreeFar project - TreeFar site)",
+      "  interface eth0: alpha (10.0.0.1)",
+      "    communication alpha -> beta (TCP:22)",
+      "entity beta (TreeFar project - TreeFar site)",
+      "  interface eth0: beta (10.0.0.2)",
+      "    communication alpha -> beta (TCP:22)",
+    ]);
+    expect(outline(await entityDeletionPreview(ctx.db, s.b.id))).toEqual([
+      "interface a-mgmt: beta (10.0.0.20)",
+      "  communication alpha -> beta (TCP:443)",
+      "  communication beta -> aardvark (TCP:8080)",
+      "interface eth0: beta (10.0.0.2)",
+      "  communication alpha -> beta (TCP:22)",
+    ]);
+    expect(outline(await interfaceDeletionPreview(ctx.db, s.ia.id))).toEqual([
+      "communication alpha -> beta (TCP:22)",
+      "communication aardvark -> alpha (UDP:53)",
+      "communication alpha -> beta (TCP:443)",
+    ]);
+    expect(await entityDeletionPreview(ctx.db, 2_000_000_000)).toBeNull();
+    expect(await interfaceDeletionPreview(ctx.db, 2_000_000_000)).toBeNull();
   });
 });
