@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./data/engine.js";
 import { ensureDefaultGroups, ensureInitialAdmin, migrateDatabase } from "./data/setup.js";
 import { createLogger } from "./logger.js";
-import { hashPassword } from "./services/passwords.js";
+import { PasswordHasher } from "./services/passwords.js";
 import { exitOnStrayRejection, gracefulClose, shutDown } from "./web/graceful-close.js";
 
 async function main(): Promise<void> {
@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   await ensureDefaultGroups(db);
-  const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD, hashPassword);
+  const generated = await ensureInitialAdmin(db, config.INITIAL_ADMIN_PASSWORD, (password) =>
+    new PasswordHasher({ cost: config.PASSWORD_HASH_COST }).hash(password),
+  );
   if (generated) {
     logger.warn("created superuser 'admin'; its generated password is printed once on standard output");
     console.log(

@@ -92,6 +92,22 @@ describe("user names regardless of case", () => {
   });
 });
 
+describe("password hash cost", () => {
+  it("conntrackt user create hashes with PASSWORD_HASH_COST", async () => {
+    const run = await runCli(["user", "create", "zed", "--password-stdin"], {
+      env: { DATABASE_URL: ctx.db.url, PASSWORD_HASH_COST: "11" },
+      stdin: "a long enough password\n",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const row = await ctx.db.run((c) => c.user.findUniqueOrThrow({ where: { username: "zed" } }));
+    expect(row.passwordHash).toMatch(/^scrypt\$2048\$/);
+  });
+
+  it("the app's hasher takes its cost from the configuration", () => {
+    expect(ctx.app.deps.passwords.cost).toBe(10);
+  });
+});
+
 describe("the user form", () => {
   it("counts a repeated group or permission once instead of failing", async () => {
     const viewers = (await listGroups(ctx.db)).find((g) => g.name === "Viewers");

@@ -2,12 +2,15 @@
 // interface. `user list` only reads: it opens the database read-only.
 import { isUniqueViolation } from "../../data/errors.js";
 import { createUser, getUserByName, listGroups, listUsers, setPassword, usernameTaken } from "../../data/users.js";
-import { hashPassword } from "../../services/passwords.js";
+import { PasswordHasher } from "../../services/passwords.js";
 import { userForm } from "../../validation/accounts.js";
-import { withDatabase, withReadOnlyDatabase } from "../database.js";
-import { CliError, say } from "../io.js";
+import { readConfig, withDatabase, withReadOnlyDatabase } from "../database.js";
+import { CliError, type CliIo, say } from "../io.js";
 import { newPassword } from "../prompts.js";
 import { type Command, helpOption } from "../runner.js";
+
+/** New hashes get the configured cost (PASSWORD_HASH_COST, docs/install.md), as in the server. */
+const hasher = (io: CliIo) => new PasswordHasher({ cost: readConfig(io).PASSWORD_HASH_COST });
 
 export const userCreateCommand: Command = {
   name: "user create",
@@ -35,7 +38,7 @@ Examples:
     const username = parsed.data;
     const groupNames = (values.group as string[] | undefined) ?? [];
     const password = await newPassword(io, Boolean(values["password-stdin"]), username);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hasher(io).hash(password);
     return withDatabase(io, async (db) => {
       const groups = await listGroups(db);
       const groupIds = groupNames.map((g) => {
@@ -87,7 +90,7 @@ Example:
       const user = await getUserByName(db, username);
       if (!user) throw new CliError(`no user named "${username}"`);
       const password = await newPassword(io, Boolean(values["password-stdin"]), username);
-      await setPassword(db, user.id, await hashPassword(password));
+      await setPassword(db, user.id, await hasher(io).hash(password));
       await say(io, `Password of "${username}" changed; their sessions were ended.`);
       return 0;
     });
