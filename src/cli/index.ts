@@ -24,7 +24,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const failure =
       error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), 1);
     for (const line of failure.details) io.stderr.write(`${line}\n`);
-    const reason = failure.message.replace(/\s*\n\s*/g, " ");
+    const reason = failure.message.replace(/\s*\n\s*/g, " ").trim();
     await write(io.stderr, `conntrackt: ${reason}\n`);
     if (!(error instanceof CliError) && io.env.CONNTRACKT_DEBUG && error instanceof Error) {
       io.stderr.write(`${error.stack}\n`);
