@@ -98,9 +98,15 @@ export async function runCliProcess(args: string[], env: Record<string, string>,
   return { status, stdout, stderr };
 }
 
-/** A browser's worth of cookie handling: one session cookie, sent to every server it talks to. */
+/**
+ * A browser's worth of cookie handling: the session cookie and the log-in
+ * form's CSRF cookie (docs/install.md, "Sessions"), sent to every server it talks to.
+ */
 export class Browser {
-  cookie = "";
+  readonly #jar = new Map<string, string>();
+  get cookie(): string {
+    return [...this.#jar.values()].join("; ");
+  }
 
   async request(url: string, init: { form?: Record<string, string> } = {}) {
     const res = await fetch(url, {
@@ -114,7 +120,8 @@ export class Browser {
     });
     for (const header of res.headers.getSetCookie()) {
       const pair = header.split(";")[0] ?? "";
-      if (pair.startsWith("conntrackt.sid=")) this.cookie = pair;
+      const name = pair.slice(0, pair.indexOf("="));
+      if (name === "conntrackt.sid" || name === "conntrackt.csrf") this.#jar.set(name, pair);
     }
     return { status: res.status, location: res.headers.get("location"), text: await res.text() };
   }
