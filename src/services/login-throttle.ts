@@ -10,6 +10,7 @@ import { isIPv6 } from "node:net";
 import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "../data/engine.js";
 import { loginAttemptStore, pruneLoginAttempts } from "../data/login-attempts.js";
+import { formatIpv6, ipv6NetworkAddress, parseIpv6 } from "../domain/ipv6.js";
 
 export interface ThrottleOptions {
   windowMs: number;
@@ -32,18 +33,9 @@ type Limiter = RateLimiterMemory | RateLimiterPrisma;
 export function addressKey(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) return mapped[1];
-  if (!isIPv6(address)) return address;
+  const v6 = isIPv6(address) ? parseIpv6(address) : null;
   // One host usually holds a whole /64: counting each address would be no limit.
-  const [head = "", tail = ""] = address.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::")
-    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
+  return v6 === null ? address : `${formatIpv6(ipv6NetworkAddress(v6, 64))}/64`;
 }
 
 export function accountKey(username: string, address: string): string {

@@ -131,7 +131,8 @@ describe("throttle keys", () => {
   it("count an IPv6 /64 as one address and an IPv4-mapped address as IPv4", () => {
     expect(addressKey("2001:db8:1:2:aaaa::1")).toBe(addressKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"));
     expect(addressKey("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
-    expect(addressKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressKey("2001:DB8:1:2:0:0:0:7")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8::1")).toBe("2001:db8::/64");
     expect(addressKey("2001:db8:1:3::1")).not.toBe(addressKey("2001:db8:1:2::1"));
     expect(addressKey("::ffff:192.0.2.1")).toBe("192.0.2.1");
     expect(addressKey("192.0.2.1")).toBe("192.0.2.1");
