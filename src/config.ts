@@ -98,7 +98,14 @@ export function resolveSessionSecret(cfg: { SESSION_SECRET?: string; dataDir: st
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return read();
-    throw error;
+    // A file system without hard links: exclusive create, then the same rule.
+    try {
+      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+      return secret;
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code === "EEXIST") return read();
+      throw again;
+    }
   } finally {
     rmSync(own, { force: true });
   }
