@@ -12,7 +12,7 @@ import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
 import { diagramsRouter } from "./routes/diagrams.js";
 import { entitiesRouter } from "./routes/entities.js";
-import { importsRouter } from "./routes/imports.js";
+import { importFormBody, importsRouter } from "./routes/imports.js";
 import { interfacesRouter } from "./routes/interfaces.js";
 import { locationsRouter } from "./routes/locations.js";
 import { healthCheck, mainRouter } from "./routes/main.js";
@@ -93,6 +93,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.get("/healthz", healthCheck(deps));
   app.use("/static", express.static(path.join(projectRoot, "public"), { maxAge: config.production ? "1h" : 0 }));
 
+  // The CSV import page takes up to a megabyte of pasted text (docs/usage.md).
+  app.use("/projects/:projectId/import", importFormBody);
   app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
   // Express 5 leaves req.body undefined when no parser read the body (none sent,
   // JSON, multipart …; the CSRF token can come in a header): routes that fix a

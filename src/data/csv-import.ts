@@ -6,6 +6,12 @@
 // A project named on the command line that does not exist is created with the
 // import (someone moving off a spreadsheet starts with no project); the web
 // page always imports into the project it belongs to.
+//
+// The transaction holds the SQLite queue, but not the event loop: planning
+// runs in slices and each batch of writes starts on a turn of its own, so other
+// requests (those that need no database: pages from the cache, static files)
+// go on meanwhile (docs/architecture.md).
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Protocol } from "../domain/constants.js";
 import {
   type CsvImportOptions,
@@ -13,13 +19,14 @@ import {
   type CsvRow,
   type InterfaceKey,
   type LineError,
-  planCsvImport,
+  planCsvImportSteps,
+  runStepsInSlices,
   sortLineErrors,
 } from "../domain/csv-import.js";
 import type { Database, Tx } from "./engine.js";
 import { uniqueViolationFields } from "./errors.js";
 
-const CHUNK = 1000;
+const CHUNK = 500;
 
 export interface CsvImportSummary {
   projectId: number;
@@ -107,14 +114,20 @@ interface StateIds {
 
 const key = (k: InterfaceKey) => JSON.stringify([k.entity, k.address, k.netmask]);
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
+/** The items in batches of CHUNK, each batch handed out on a turn of the event loop of its own. */
+async function* chunks<T>(items: readonly T[]): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) {
+    await nextTurn();
+    yield items.slice(i, i + CHUNK);
+  }
 }
 
 /** Plans and writes a CSV import in one transaction; on any problem nothing is written. */
 export async function importCsvRows(db: Database, target: CsvImportTarget): Promise<CsvImportResult> {
+  // A file that could not be read has no rows to plan: no need to wait for the database.
+  if (target.rows.length === 0 && target.errors !== undefined && target.errors.length > 0) {
+    return { ok: false, errors: sortLineErrors(target.errors) };
+  }
   try {
     const summary = await db.transaction(async (tx) => {
       let projectId: number | null;
@@ -125,7 +138,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
         projectId = found?.id ?? null;
       }
       const state = await loadState(tx, projectId);
-      const planned = planCsvImport(target.rows, state, target.options);
+      const planned = await runStepsInSlices(planCsvImportSteps(target.rows, state, target.options), nextTurn);
       const errors = [...(target.errors ?? []), ...(planned.ok ? [] : planned.errors)];
       if (errors.length > 0 || !planned.ok) throw new Refused(sortLineErrors(errors));
       const { plan } = planned;
@@ -145,7 +158,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
         for (const r of rows) ids.locations.set(r.name, r.id);
       }
       const pid = projectId;
-      for (const part of chunks(plan.newEntities)) {
+      for await (const part of chunks(plan.newEntities)) {
         const rows = await tx.entity.createManyAndReturn({
           data: part.map((e) => ({ name: e.name, projectId: pid, locationId: lookup(ids.locations, e.location) })),
           select: { id: true, name: true },
@@ -153,7 +166,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
         for (const r of rows) ids.entities.set(r.name, r.id);
       }
       const entityNames = new Map([...ids.entities].map(([name, id]) => [id, name]));
-      for (const part of chunks(plan.newInterfaces)) {
+      for await (const part of chunks(plan.newInterfaces)) {
         const rows = await tx.interface.createManyAndReturn({
           data: part.map((i) => ({
             name: i.name,
@@ -168,7 +181,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
           ids.interfaces.set(key({ entity, address: r.address, netmask: r.netmask }), r.id);
         }
       }
-      for (const part of chunks(plan.communications)) {
+      for await (const part of chunks(plan.communications)) {
         await tx.communication.createMany({
           data: part.map((c) => ({
             sourceId: lookup(ids.interfaces, key(c.source)),

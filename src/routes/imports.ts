@@ -1,17 +1,38 @@
 // CSV import page of a project (issue 6): paste the rows of a spreadsheet and
 // add their communications, creating the missing entities, interfaces and
-// locations, all or nothing. Bad lines are listed with their numbers.
-import { type Response, Router } from "express";
-import { importCsvRows } from "../data/csv-import.js";
+// locations, all or nothing. Bad lines are listed with their numbers. The
+// pasted text may hold at most WEB_CSV_LIMITS (docs/usage.md); reading it
+// pauses on the event loop between slices (src/services/csv-import.ts).
+import express, { type ErrorRequestHandler, type Response, Router } from "express";
 import { listLocations } from "../data/locations.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
-import { CSV_COLUMNS, REQUIRED_CSV_COLUMNS } from "../domain/csv-import.js";
+import { CSV_COLUMNS, formatBytes, REQUIRED_CSV_COLUMNS, WEB_CSV_LIMITS } from "../domain/csv-import.js";
+import { importCsvText } from "../services/csv-import.js";
 import { text } from "../validation/common.js";
-import { readCsvImport } from "../validation/csv-import.js";
 import { can, requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
+import { HttpError } from "../web/http-errors.js";
 import { load } from "../web/load.js";
+
+/** Problems listed on the page; the rest are counted (a hostile file can have one per line). */
+const ERRORS_SHOWN = 100;
+
+const tooLarge = (bytes: number | null) =>
+  `The CSV data${bytes === null ? "" : ` is ${formatBytes(bytes)}; it`} may be at most ${formatBytes(WEB_CSV_LIMITS.maxBytes)}. Split it into several imports, or use the command line (conntrackt import-csv, docs/cli.md).`;
+
+/**
+ * The import form's body: room for WEB_CSV_LIMITS.maxBytes of CSV however the
+ * browser encodes it (a %-escape takes three bytes per byte), so a text just over
+ * the limit gets the form with its message. A body beyond even that is refused
+ * with a page saying the same. Mounted before the app's own (smaller) form parser.
+ */
+export const importFormBody = [
+  express.urlencoded({ extended: false, limit: 3 * WEB_CSV_LIMITS.maxBytes + 64 * 1024, parameterLimit: 10 }),
+  ((err, _req, _res, next) => {
+    next(err?.status === 413 ? new HttpError(413, tooLarge(null)) : err);
+  }) satisfies ErrorRequestHandler,
+];
 
 const EXAMPLE = `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location
 app1,192.168.1.10,,db1,192.168.1.20,,TCP,5432,Application database,Main site,Main site
@@ -35,6 +56,7 @@ export function importsRouter(deps: AppDeps): Router {
     values: { csv: string; location: string },
     errors: { line: number; message: string }[] = [],
     status = 200,
+    fieldErrors: Record<string, string> = {},
   ) {
     const project = res.locals.project as ProjectRow;
     const locations = await listLocations(db);
@@ -42,10 +64,16 @@ export function importsRouter(deps: AppDeps): Router {
       title: `Import communications into ${project.name}`,
       project,
       values,
-      errors,
-      fieldErrors: {},
+      errors: errors.slice(0, ERRORS_SHOWN),
+      moreErrors: Math.max(0, errors.length - ERRORS_SHOWN),
+      fieldErrors,
       columns: CSV_COLUMNS.map((name) => ({ name, required: REQUIRED_CSV_COLUMNS.includes(name) })),
       example: EXAMPLE,
+      limits: {
+        size: formatBytes(WEB_CSV_LIMITS.maxBytes),
+        rows: WEB_CSV_LIMITS.maxRows.toLocaleString("en-US"),
+        field: WEB_CSV_LIMITS.maxFieldChars.toLocaleString("en-US"),
+      },
       locationOptions: locations.map((l) => ({ value: l.id, label: l.name })),
     });
   }
@@ -63,6 +91,8 @@ export function importsRouter(deps: AppDeps): Router {
     if (!csvField.success || values.csv.trim() === "") {
       return render(res, values, [{ line: 1, message: "Paste the CSV rows, header row first." }], 422);
     }
+    const bytes = Buffer.byteLength(values.csv, "utf8");
+    if (bytes > WEB_CSV_LIMITS.maxBytes) return render(res, values, [], 413, { csv: tooLarge(bytes) });
     let defaultLocation: string | undefined;
     if (locationField !== "") {
       const locations = await listLocations(db);
@@ -77,11 +107,10 @@ export function importsRouter(deps: AppDeps): Router {
         );
       }
     }
-    const read = readCsvImport(values.csv);
-    const result = await importCsvRows(db, {
+    const result = await importCsvText(db, {
       project: { id: project.id },
-      rows: read.rows,
-      errors: read.errors,
+      text: values.csv,
+      limits: WEB_CSV_LIMITS,
       options: {
         allowNewLocations: can(req.user, "add_location"),
         ...(defaultLocation === undefined ? {} : { defaultLocation }),

@@ -7,6 +7,17 @@ import { DESCRIPTION_MAX, NAME_MAX } from "../domain/constants.js";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this rejects them
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+// Invisible format characters (Unicode category Cf): zero-width spaces and
+// joiners, direction marks and overrides, the BOM, soft hyphens, tags. Two names
+// that differ only by one look the same on every page and in every rule file.
+const FORMAT = /\p{Cf}/u;
+
+/** `U+200B` for the first format character of a text. */
+function formatCharacter(text: string): string {
+  const found = FORMAT.exec(text)?.[0] ?? "";
+  return `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 // C0 controls except TAB and LF (line breaks are allowed), DEL and C1 controls.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this rejects them
 const DESCRIPTION_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -17,7 +28,7 @@ export const text = (label = "This field") =>
     error: (issue) => (issue.input === undefined ? `${label} is required.` : `${label} must be a single text value.`),
   });
 
-/** docs/usage.md name: 1–100 characters after trimming, no control characters. */
+/** docs/usage.md name: 1–100 characters after trimming, no control or invisible format characters. */
 export const name = (label = "Name") =>
   text(label)
     .transform((v) => v.trim())
@@ -26,7 +37,11 @@ export const name = (label = "Name") =>
         .string()
         .min(1, `${label} is required.`)
         .max(NAME_MAX, `${label} must be at most ${NAME_MAX} characters.`)
-        .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`),
+        .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`)
+        .refine((v) => !FORMAT.test(v), {
+          error: (issue) =>
+            `${label} must not contain invisible characters such as zero-width spaces or direction marks (found ${formatCharacter(String(issue.input))}).`,
+        }),
     );
 
 /** docs/usage.md description: optional free text, line breaks allowed, at most 10 000 characters. */

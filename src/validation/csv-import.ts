@@ -1,37 +1,24 @@
 // Field rules of one CSV import row (docs/usage.md): names, addresses, netmasks
 // (dotted or a prefix; empty means 255.255.255.255), protocol (any case), port
-// in the range of its protocol. `readCsvImport` turns CSV text into valid rows
-// plus one message per problem, each with its line number.
+// in the range of its protocol, with the forms' wording (./fields.ts).
+// `readCsvImport` turns CSV text into valid rows plus one message per problem,
+// each with its line number.
 import { z } from "zod";
-import { HOST_NETMASK, PORT_RANGE, PROTOCOLS } from "../domain/constants.js";
-import { type CsvRow, type LineError, type RawCsvRow, readCsvRows, sortLineErrors } from "../domain/csv-import.js";
-import { isIpv4, parseNetmask } from "../domain/ipv4.js";
+import {
+  CLI_CSV_LIMITS,
+  type CsvLimits,
+  type CsvRow,
+  type LineError,
+  type RawCsvRow,
+  readCsvRowsSteps,
+  runSteps,
+  type Steps,
+  sortLineErrors,
+} from "../domain/csv-import.js";
 import { description, name } from "./common.js";
+import { addressRule, checkPortRange, netmaskRule, portTextRule, protocolRule } from "./fields.js";
 
 const cell = z.string().optional().default("");
-
-const address = (label: string) =>
-  cell
-    .transform((v) => v.trim())
-    .refine((v) => v !== "", `${label} is required.`)
-    .refine((v) => v === "" || isIpv4(v), {
-      error: (issue) =>
-        `${label} must be a dotted IPv4 address such as 192.168.1.1, not ${JSON.stringify(issue.input)}.`,
-    });
-
-const netmask = (label: string) =>
-  cell.transform((v, ctx) => {
-    const text = v.trim();
-    const mask = text === "" ? HOST_NETMASK : parseNetmask(text);
-    if (mask === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${label} must be a contiguous dotted mask such as 255.255.255.0 or a prefix such as /24, not ${JSON.stringify(text)}.`,
-      });
-      return z.NEVER;
-    }
-    return mask;
-  });
 
 /** Empty means "not given": an existing entity keeps its location, a new one takes the default. */
 const location = (label: string) =>
@@ -40,36 +27,18 @@ const location = (label: string) =>
 const rowSchema = z
   .object({
     "source entity": cell.pipe(name("Source entity")),
-    "source address": address("Source address"),
-    "source netmask": netmask("Source netmask"),
+    "source address": cell.pipe(addressRule("Source address")),
+    "source netmask": cell.pipe(netmaskRule("Source netmask")),
     "destination entity": cell.pipe(name("Destination entity")),
-    "destination address": address("Destination address"),
-    "destination netmask": netmask("Destination netmask"),
-    protocol: cell
-      .transform((v) => v.trim().toUpperCase())
-      .pipe(z.enum(PROTOCOLS, { error: `Protocol must be one of ${PROTOCOLS.join(", ")}.` })),
-    port: cell
-      .transform((v) => v.trim())
-      .pipe(
-        z
-          .string()
-          .regex(/^[0-9]{1,6}$/, "Port must be a whole number.")
-          .transform(Number),
-      ),
+    "destination address": cell.pipe(addressRule("Destination address")),
+    "destination netmask": cell.pipe(netmaskRule("Destination netmask")),
+    protocol: cell.pipe(protocolRule("Protocol")),
+    port: cell.pipe(portTextRule("Port")),
     description,
     "source location": location("Source location"),
     "destination location": location("Destination location"),
   })
-  .superRefine((row, ctx) => {
-    const range = PORT_RANGE[row.protocol];
-    if (row.port < range.min || row.port > range.max) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["port"],
-        message: `${row.protocol === "ICMP" ? range.label : `${row.protocol} ${range.label}`} must be between ${range.min} and ${range.max}.`,
-      });
-    }
-  });
+  .superRefine((row, ctx) => checkPortRange(ctx, row.protocol, row.port));
 
 /** Validates one raw row; all its problems, in column order. */
 export function validateCsvRow(raw: RawCsvRow): { ok: true; row: CsvRow } | { ok: false; errors: LineError[] } {
@@ -101,12 +70,19 @@ export function validateCsvRow(raw: RawCsvRow): { ok: true; row: CsvRow } | { ok
   };
 }
 
-/** CSV text → the rows that are valid and every problem found, by line. */
-export function readCsvImport(text: string): { rows: CsvRow[]; errors: LineError[] } {
-  const read = readCsvRows(text);
+/** Rows validated between two pauses. */
+const ROWS_PER_STEP = 200;
+
+/** CSV text → the rows that are valid and every problem found, by line; yields between pieces. */
+export function* readCsvImportSteps(
+  text: string,
+  limits: CsvLimits = CLI_CSV_LIMITS,
+): Steps<{ rows: CsvRow[]; errors: LineError[] }> {
+  const read = yield* readCsvRowsSteps(text, limits);
   const errors = [...read.errors];
   const rows: CsvRow[] = [];
-  for (const raw of read.rows) {
+  for (const [index, raw] of read.rows.entries()) {
+    if (index % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const result = validateCsvRow(raw);
     if (result.ok) rows.push(result.row);
     else errors.push(...result.errors);
@@ -115,4 +91,12 @@ export function readCsvImport(text: string): { rows: CsvRow[]; errors: LineError
     errors.push({ line: 2, message: "the file has a header but no rows to import" });
   }
   return { rows, errors: sortLineErrors(errors) };
+}
+
+/** CSV text → valid rows and problems at once (the command line; see readCsvImportSteps). */
+export function readCsvImport(
+  text: string,
+  limits: CsvLimits = CLI_CSV_LIMITS,
+): { rows: CsvRow[]; errors: LineError[] } {
+  return runSteps(readCsvImportSteps(text, limits));
 }

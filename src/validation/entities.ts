@@ -1,9 +1,9 @@
 // Entity, interface and communication forms (docs/usage.md). Checks that need
 // the database (same project, different entities, moves) live in the routes.
 import { z } from "zod";
-import { DEFAULT_INTERFACE_NAME, HOST_NETMASK, PORT_RANGE, PROTOCOLS } from "../domain/constants.js";
-import { isIpv4, parseNetmask } from "../domain/ipv4.js";
+import { DEFAULT_INTERFACE_NAME } from "../domain/constants.js";
 import { description, id, name, text } from "./common.js";
+import { addressRule, checkPortRange, netmaskRule, portTextRule, protocolRule } from "./fields.js";
 
 export const entityForm = z.object({
   name: name(),
@@ -13,32 +13,12 @@ export const entityForm = z.object({
 });
 export type EntityForm = z.output<typeof entityForm>;
 
-/** A dotted IPv4 address, trimmed. */
-export const address = text("Address")
-  .transform((v) => v.trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "Address is required.")
-      .refine(isIpv4, "Enter an IPv4 address in dotted form, e.g. 192.168.1.10."),
-  );
-
-/** A contiguous netmask, dotted or as a prefix (`/24`, `24`); empty means a single host. */
+/** docs/usage.md address and netmask, with the shared wording (src/validation/fields.ts). */
+export const address = text("Address").pipe(addressRule("Address"));
 export const netmask = text("Netmask")
   .optional()
-  .transform((v) => (v ?? "").trim())
-  .transform((v, ctx) => {
-    if (v === "") return HOST_NETMASK;
-    const mask = parseNetmask(v);
-    if (mask === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: "Enter a contiguous netmask (e.g. 255.255.255.0) or a prefix length (/24 or 24).",
-      });
-      return z.NEVER;
-    }
-    return mask;
-  });
+  .transform((v) => v ?? "")
+  .pipe(netmaskRule("Netmask"));
 
 export const interfaceForm = z.object({
   name: text("Name")
@@ -52,33 +32,18 @@ export const interfaceForm = z.object({
 });
 export type InterfaceForm = z.output<typeof interfaceForm>;
 
-export const protocol = text("Protocol").pipe(
-  z.enum(PROTOCOLS, { error: `Protocol must be one of ${PROTOCOLS.join(", ")}.` }),
-);
+export const protocol = text("Protocol").pipe(protocolRule("Protocol"));
 
 export const communicationForm = z
   .object({
     source: id("Source"),
     destination: id("Destination"),
     protocol,
-    port: text("Port")
-      .transform((v) => v.trim())
-      .pipe(z.string().regex(/^[0-9]{1,5}$/, "Port must be a whole number."))
-      .transform(Number),
+    port: text("Port").pipe(portTextRule("Port")),
     description,
   })
   .superRefine((v, ctx) => {
-    const range = PORT_RANGE[v.protocol];
-    if (v.port < range.min || v.port > range.max) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["port"],
-        message:
-          v.protocol === "ICMP"
-            ? `For ICMP, Port is the ICMP type: ${range.min}–${range.max}.`
-            : `${v.protocol} port must be between ${range.min} and ${range.max}.`,
-      });
-    }
+    checkPortRange(ctx, v.protocol, v.port);
     if (v.source === v.destination) {
       ctx.addIssue({ code: "custom", path: ["destination"], message: "Source and destination must differ." });
     }

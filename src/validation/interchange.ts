@@ -2,13 +2,14 @@
 // its items (names unique where docs/usage.md says so, communications pointing at
 // existing interfaces of two different entities of the same project). Every
 // problem names the JSON path of the item and the rule it breaks, e.g.
-// `projects[0].entities[3].interfaces[0].netmask: netmask must be a contiguous
-// dotted mask …`. Checks that need the database (a location that exists only
+// `projects[0].entities[3].interfaces[0].netmask: Netmask must be a contiguous
+// netmask …`; the field rules and their wording are those of the forms
+// (src/validation/fields.ts). Checks that need the database (a location that exists only
 // there, a project that already exists) are in src/data/interchange.ts.
 import { z } from "zod";
-import { DEFAULT_INTERFACE_NAME, HOST_NETMASK, PORT_RANGE, PROTOCOLS } from "../domain/constants.js";
-import { isIpv4, parseNetmask } from "../domain/ipv4.js";
+import { DEFAULT_INTERFACE_NAME } from "../domain/constants.js";
 import { description, name } from "./common.js";
+import { addressRule, checkPortRange, netmaskRule, portNumberRule, protocolRule } from "./fields.js";
 
 export const INTERCHANGE_FORMAT = "conntrackt";
 export const INTERCHANGE_VERSION = 1;
@@ -26,24 +27,12 @@ const nameField = (field: string) => str(field).pipe(name(field));
 
 const descriptionField = str("description").optional().pipe(description);
 
-const address = str("address")
-  .transform((v) => v.trim())
-  .refine(isIpv4, "address must be a dotted IPv4 address such as 192.168.1.1");
-
-/** Stored dotted; a prefix (`/24`, `24`) is accepted like in the form and turned into the mask. */
+/** The shared rules of src/validation/fields.ts; a prefix netmask is stored dotted, like in the form. */
+const address = str("address").pipe(addressRule("Address"));
 const netmask = str("netmask")
   .optional()
-  .transform((v, ctx) => {
-    const mask = parseNetmask((v ?? HOST_NETMASK).trim());
-    if (mask === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: "netmask must be a contiguous dotted mask such as 255.255.255.0 (or a prefix such as /24)",
-      });
-      return z.NEVER;
-    }
-    return mask;
-  });
+  .transform((v) => v ?? "")
+  .pipe(netmaskRule("Netmask"));
 
 /** Objects refuse unknown fields: a misspelt `netmsk` must not silently become the default. */
 const strict = <T extends z.ZodRawShape>(shape: T) =>
@@ -87,26 +76,15 @@ const endpointSchema = strict({
     .pipe(name("Interface")),
 });
 
-const protocol = str("protocol")
-  .transform((v) => v.trim().toUpperCase())
-  .pipe(z.enum(PROTOCOLS, { error: `protocol must be one of ${PROTOCOLS.join(", ")}` }));
+const protocol = str("protocol").pipe(protocolRule("Protocol"));
 
 const communicationSchema = strict({
   source: endpointSchema,
   destination: endpointSchema,
   protocol,
-  port: z.number({ error: "port must be a number" }).int("port must be a whole number"),
+  port: z.number({ error: "port must be a number" }).pipe(portNumberRule("Port")),
   description: descriptionField,
-}).superRefine((c, ctx) => {
-  const range = PORT_RANGE[c.protocol];
-  if (c.port < range.min || c.port > range.max) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["port"],
-      message: `${c.protocol === "ICMP" ? range.label : `${c.protocol} ${range.label}`} must be between ${range.min} and ${range.max}`,
-    });
-  }
-});
+}).superRefine((c, ctx) => checkPortRange(ctx, c.protocol, c.port));
 
 const projectSchema = strict({
   name: nameField("Name"),

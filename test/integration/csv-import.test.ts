@@ -118,12 +118,12 @@ describe("CSV import page", () => {
     expect(res.status).toBe(422);
     expect(res.text).toContain("Nothing was imported.");
     expect(res.text).toContain(
-      "Line 3: Source address must be a dotted IPv4 address such as 192.168.1.1, not &quot;10.0.0.300&quot;.",
+      "Line 3: Source address must be a dotted IPv4 address such as 192.168.1.10, not &quot;10.0.0.300&quot;.",
     );
     expect(res.text).toContain(
       "Line 4: Source entity &quot;delta&quot; does not exist yet; give its location in the &quot;source location&quot; column or choose a location for new entities",
     );
-    expect(res.text).toContain("Line 5: ICMP type must be between 0 and 255.");
+    expect(res.text).toContain("Line 5: ICMP type must be between 0 and 255 (for ICMP, the port is the ICMP type).");
     expect(res.text).toContain("Line 6: source and destination are the same entity &quot;alpha&quot;");
     expect(res.text).not.toContain("Line 2:");
     // The pasted text is kept for correction.

@@ -199,7 +199,8 @@ describe("import", () => {
     expect(result.problems).toEqual([
       {
         path: "projects[0].entities[1].interfaces[0].netmask",
-        message: "netmask must be a contiguous dotted mask such as 255.255.255.0 (or a prefix such as /24)",
+        message:
+          'Netmask must be a contiguous netmask such as 255.255.255.0 or a prefix length such as /24, not "255.255.0.255".',
       },
     ]);
   });

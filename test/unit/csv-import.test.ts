@@ -90,17 +90,20 @@ describe("CSV rows", () => {
       description: "DB",
     });
     expect(errors).toEqual([
-      { line: 3, message: 'Source address must be a dotted IPv4 address such as 192.168.1.1, not "192.168.1.300".' },
+      {
+        line: 3,
+        message: 'Source address must be a dotted IPv4 address such as 192.168.1.10, not "192.168.1.300".',
+      },
       {
         line: 4,
         message:
-          'Source netmask must be a contiguous dotted mask such as 255.255.255.0 or a prefix such as /24, not "255.0.255.0".',
+          'Source netmask must be a contiguous netmask such as 255.255.255.0 or a prefix length such as /24, not "255.0.255.0".',
       },
-      { line: 5, message: "Protocol must be one of TCP, UDP, ICMP." },
+      { line: 5, message: 'Protocol must be one of TCP, UDP, ICMP, not "SCTP".' },
       { line: 6, message: "TCP port must be between 1 and 65535." },
-      { line: 7, message: "ICMP type must be between 0 and 255." },
+      { line: 7, message: "ICMP type must be between 0 and 255 (for ICMP, the port is the ICMP type)." },
       { line: 8, message: "Source entity is required." },
-      { line: 8, message: "Port must be a whole number." },
+      { line: 8, message: 'Port must be a whole number, not "x".' },
     ]);
   });
 

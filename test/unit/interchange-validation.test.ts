@@ -80,7 +80,7 @@ describe("interchange validation", () => {
     const d = doc();
     iface(d, 1).netmask = "255.0.255.0";
     expect(problems(d)).toEqual([
-      "projects[0].entities[1].interfaces[0].netmask: netmask must be a contiguous dotted mask such as 255.255.255.0 (or a prefix such as /24)",
+      'projects[0].entities[1].interfaces[0].netmask: Netmask must be a contiguous netmask such as 255.255.255.0 or a prefix length such as /24, not "255.0.255.0".',
     ]);
   });
 
@@ -101,10 +101,12 @@ describe("interchange validation", () => {
     expect(list).toContain('format: format must be "conntrackt"');
     expect(list.some((p) => p.startsWith("version: version must be 1"))).toBe(true);
     expect(list).toContain(
-      "projects[0].entities[0].interfaces[0].address: address must be a dotted IPv4 address such as 192.168.1.1",
+      'projects[0].entities[0].interfaces[0].address: Address must be a dotted IPv4 address such as 192.168.1.10, not "192.168.1.300".',
     );
     expect(list).toContain("projects[0].communications[0].port: port must be a number");
-    expect(list).toContain("projects[0].communications[0].protocol: protocol must be one of TCP, UDP, ICMP");
+    expect(list).toContain(
+      'projects[0].communications[0].protocol: Protocol must be one of TCP, UDP, ICMP, not "SCTP".',
+    );
     expect(list).toContain(
       "projects[0].entities[0].name: Name must not contain control characters (line breaks, tabs…).",
     );
@@ -119,10 +121,12 @@ describe("interchange validation", () => {
   it("checks port ranges per protocol", () => {
     const d = doc();
     comm(d).port = 0;
-    expect(problems(d)).toEqual(["projects[0].communications[0].port: TCP port must be between 1 and 65535"]);
+    expect(problems(d)).toEqual(["projects[0].communications[0].port: TCP port must be between 1 and 65535."]);
     comm(d).protocol = "icmp";
     comm(d).port = 256;
-    expect(problems(d)).toEqual(["projects[0].communications[0].port: ICMP type must be between 0 and 255"]);
+    expect(problems(d)).toEqual([
+      "projects[0].communications[0].port: ICMP type must be between 0 and 255 (for ICMP, the port is the ICMP type).",
+    ]);
     comm(d).port = 0;
     expect(problems(d)).toEqual([]);
   });
