@@ -1,8 +1,8 @@
 // Communications (docs/usage.md): flows between interfaces of one project.
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
-import type { Database } from "./engine.js";
-import { type CommunicationRow, communicationSelect, toCommunicationRow, whole } from "./entities.js";
+import type { Database, Engine, Tx } from "./engine.js";
+import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 
 export interface CommunicationInput {
@@ -86,11 +86,18 @@ const endGone = (column: string) =>
  * Checks docs/usage.md rule for the two ends (interfaces of different entities of
  * the given project) inside the transaction that writes.
  */
-async function checkEnds(
-  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
-  projectId: number,
-  input: CommunicationInput,
-): Promise<void> {
+async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: CommunicationInput): Promise<void> {
+  // The ends and their entities stay as checked until the write commits (lockRows).
+  const ids = [input.sourceId, input.destinationId];
+  await lockRows(tx, engine, "Interface", ids, "SHARE");
+  const owners = await tx.interface.findMany({ where: { id: { in: ids } }, select: { entityId: true } });
+  await lockRows(
+    tx,
+    engine,
+    "Entity",
+    owners.map((o) => o.entityId),
+    "SHARE",
+  );
   // One statement (a relation filter, not a relation read), so it sees one
   // state of the database even on PostgreSQL.
   const ends = await tx.interface.findMany({
@@ -109,7 +116,7 @@ export async function createCommunication(db: Database, projectId: number, input
   const id = await guardWrite(
     () =>
       db.transaction(async (tx) => {
-        await checkEnds(tx, projectId, input);
+        await checkEnds(tx, db.engine, projectId, input);
         const row = await tx.communication.create({ data: communicationData(input), select: { id: true } });
         return row.id;
       }),
@@ -130,7 +137,7 @@ export async function updateCommunication(
     () =>
       db.transaction(async (tx) => {
         if ((await tx.communication.count({ where: { id } })) === 0) return false;
-        await checkEnds(tx, projectId, input);
+        await checkEnds(tx, db.engine, projectId, input);
         await tx.communication.update({ where: { id }, data: communicationData(input) });
         return true;
       }),

@@ -2,7 +2,7 @@
 // in a fixed number of queries, and entity changes with their rules.
 import type { Protocol } from "../domain/constants.js";
 import type { PreviewNode } from "../domain/display.js";
-import type { Database, Tx } from "./engine.js";
+import type { Database, Engine, Tx } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 import { previewEntities } from "./preview.js";
 
@@ -101,6 +101,27 @@ export function toCommunicationRow(c: {
  */
 export function whole<T extends object>(row: T | null, ...relations: (keyof T)[]): row is T {
   return row !== null && relations.every((r) => row[r] != null);
+}
+
+/**
+ * Locks rows until the transaction ends, on PostgreSQL: its READ COMMITTED
+ * transactions would otherwise let a check and a concurrent change both pass
+ * (an entity moving project while a communication to it is added would join
+ * two projects; docs/usage.md). A move locks its row FOR UPDATE before its
+ * checks; a communication locks its ends FOR SHARE before its own. SQLite's
+ * queue already runs one transaction at a time.
+ */
+export async function lockRows(
+  tx: Tx,
+  engine: Engine,
+  table: "Entity" | "Interface",
+  ids: number[],
+  mode: "UPDATE" | "SHARE",
+): Promise<void> {
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  if (engine !== "postgresql" || unique.length === 0) return;
+  const list = unique.map((_, i) => `$${i + 1}`).join(", ");
+  await tx.$queryRawUnsafe(`SELECT id FROM "${table}" WHERE id IN (${list}) ORDER BY id FOR ${mode}`, ...unique);
 }
 
 export async function getEntity(db: Database, id: number): Promise<EntityRow | null> {
@@ -316,6 +337,7 @@ export async function updateEntity(db: Database, id: number, input: EntityInput)
   return guardWrite(
     () =>
       db.transaction(async (tx) => {
+        await lockRows(tx, db.engine, "Entity", [id], "UPDATE");
         const current = await tx.entity.findUnique({ where: { id }, select: { projectId: true } });
         if (!current) return null;
         await checkParents(tx, input);

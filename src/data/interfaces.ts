@@ -1,7 +1,7 @@
 // Interfaces (docs/usage.md): an entity's addresses.
 import type { PreviewNode } from "../domain/display.js";
 import type { Database } from "./engine.js";
-import { whole } from "./entities.js";
+import { lockRows, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 import { previewInterface } from "./preview.js";
 
@@ -80,6 +80,7 @@ export async function updateInterface(
   return guardWrite(
     () =>
       db.transaction(async (tx) => {
+        await lockRows(tx, db.engine, "Interface", [id], "UPDATE");
         const current = await tx.interface.findUnique({ where: { id }, select });
         if (!whole(current, "entity")) return null;
         if (current.entity.id !== input.entityId) {

@@ -505,6 +505,53 @@ describe("many saves and deletions at once", () => {
     expect(left).toBe(0);
   });
 
+  it("an entity or interface moving while a communication to it is added never breaks docs/usage.md's rules", async () => {
+    const seeds = await Promise.all(Array.from({ length: 12 }, () => seedProject(ctx.db)));
+    const requests = await Promise.all(
+      seeds.map(async (s, i) => {
+        const target = await createProject(ctx.db, { name: `${s.project.name} elsewhere`, description: "" });
+        const mover = await createEntity(ctx.db, {
+          name: "mover",
+          description: "",
+          projectId: s.project.id,
+          locationId: s.location.id,
+        });
+        const address = (n: number) => ({ description: "", address: `10.6.${i}.${n}`, netmask: "255.255.255.255" });
+        const moverIf = await createInterface(ctx.db, { ...address(1), name: "eth0", entityId: mover.id });
+        const spare = await createInterface(ctx.db, { ...address(2), name: "spare", entityId: s.a.id });
+        return [
+          // Moving the entity to another project while a flow to it is added: one of the two is refused.
+          post(`/entities/${mover.id}/edit`, {
+            name: "mover",
+            description: "",
+            project: target.id,
+            location: s.location.id,
+          }),
+          post(`/communications/new?project=${s.project.id}`, {
+            source: s.ib.id,
+            destination: moverIf.id,
+            protocol: "TCP",
+            port: 8000 + i,
+            description: "",
+          }),
+          // Moving an interface of alpha to beta while a flow from it to beta is added: one is refused.
+          post(`/interfaces/${spare.id}/edit`, { ...iface(s.b.id, `10.6.${i}.2`), name: "spare" }),
+          post(`/communications/new?project=${s.project.id}`, {
+            source: spare.id,
+            destination: s.ib.id,
+            protocol: "UDP",
+            port: 9000 + i,
+            description: "",
+          }),
+        ];
+      }),
+    );
+    const statuses = (await Promise.all(requests.flat())).map((r) => r.status);
+    expect(statuses.filter((s) => !ok.includes(s))).toEqual([]);
+    expect(statuses).toContain(303);
+    await consistent();
+  });
+
   it("a communication saved while an end is deleted, many times over, never gives a 500", async () => {
     const s = await seedProject(ctx.db);
     const ends = await Promise.all(
