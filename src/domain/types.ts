@@ -1,19 +1,21 @@
 // Plain data the domain works on. The data layer maps database rows to these;
 // nothing here knows about Prisma or HTTP.
-import type { Protocol } from "./constants.js";
+import type { FirewallProtocol, Protocol } from "./constants.js";
 
 export interface Endpoint {
-  /** Dotted IPv4 address, e.g. `192.168.1.1`. */
+  /** Dotted IPv4 address, e.g. `192.168.1.1`; for the firewall generators also an IPv6 address, e.g. `fd00:1::1`. */
   address: string;
-  /** Dotted contiguous IPv4 netmask, e.g. `255.255.255.0`. */
+  /** Dotted contiguous IPv4 netmask, e.g. `255.255.255.0`; for an IPv6 address its prefix length 0–128, e.g. `64`. */
   netmask: string;
 }
 
 /** One communication that ends at the entity whose rules are generated. */
 export interface IncomingFlow {
   protocol: Protocol;
-  /** TCP/UDP port, or ICMP type. */
+  /** TCP/UDP port (the first of a range), or ICMP type. */
   port: number;
+  /** Last TCP/UDP port of a range `port..portEnd`; absent, or equal to port, for one port or type. */
+  portEnd?: number;
   description: string;
   source: Endpoint;
   destination: Endpoint;
@@ -23,6 +25,26 @@ export interface IncomingFlow {
 export interface EntityRulesInput {
   entity: { name: string; project: string; location: string };
   incoming: IncomingFlow[];
+  /** Filter what the entity sends too (OUTPUT policy DROP); absent means false. */
+  restrictOutgoing?: boolean;
+  /** The communications whose source interface belongs to the entity; used only with restrictOutgoing. */
+  outgoing?: IncomingFlow[];
+}
+
+/** A flow for the next version's generators: any firewall protocol, between two IPv4 or two IPv6 ends. */
+export interface FirewallFlow extends Omit<IncomingFlow, "protocol"> {
+  protocol: FirewallProtocol;
+}
+
+/** What the iptables, ip6tables and nftables generators read (docs/rules.md); every EntityRulesInput is one. */
+export interface FirewallInput {
+  entity: { name: string; project: string; location: string };
+  /** Flows whose destination interface belongs to the entity, of both families. */
+  incoming: FirewallFlow[];
+  /** Filter what the entity sends too (OUTPUT policy DROP); absent means false. */
+  restrictOutgoing?: boolean;
+  /** Flows whose source interface belongs to the entity; written only with restrictOutgoing. */
+  outgoing?: FirewallFlow[];
 }
 
 /** Everything the diagram builder needs for one project (docs/usage.md). */
