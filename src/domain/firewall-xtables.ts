@@ -23,8 +23,7 @@ import type { FirewallInput } from "./types.js";
 /** Written before a flow's IPv4 rule when iptables cannot express it (ICMP type 255), making the rule a comment. */
 export const ICMP_ANY_NOTE = '# Left out, iptables reads ICMP type 255 as "any type": ';
 /** The same for ICMPv6 type 255, left out like ICMP type 255 so every file enforces the same flows. */
-export const ICMPV6_ANY_NOTE =
-  '# Left out, type 255 is left out for ICMPv6 as for ICMP (iptables reads ICMP type 255 as "any type"): ';
+export const ICMPV6_ANY_NOTE = '# Left out like ICMP type 255, which iptables reads as "any type": ';
 
 export type Chain = "INPUT" | "OUTPUT";
 
