@@ -4,10 +4,11 @@
 // pasted text may hold at most WEB_CSV_LIMITS (docs/usage.md); reading it
 // pauses on the event loop between slices (src/services/csv-import.ts).
 import express, { type ErrorRequestHandler, type Response, Router } from "express";
+import nunjucks from "nunjucks";
 import { listLocations } from "../data/locations.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
 import { CSV_COLUMNS, formatBytes, REQUIRED_CSV_COLUMNS, WEB_CSV_LIMITS } from "../domain/csv-import.js";
-import { importCsvText } from "../services/csv-import.js";
+import { escapeHtmlInSlices, importCsvText } from "../services/csv-import.js";
 import { text } from "../validation/common.js";
 import { can, requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
@@ -63,7 +64,8 @@ export function importsRouter(deps: AppDeps): Router {
     res.status(status).render("imports/form.njk", {
       title: `Import communications into ${project.name}`,
       project,
-      values,
+      // Escaped ahead, in slices; the template shows it as is.
+      values: { ...values, csv: new nunjucks.runtime.SafeString(await escapeHtmlInSlices(values.csv)) },
       errors: errors.slice(0, ERRORS_SHOWN),
       moreErrors: Math.max(0, errors.length - ERRORS_SHOWN),
       fieldErrors,
