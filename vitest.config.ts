@@ -1,14 +1,24 @@
-// Three projects: unit and browser/kernel tests once; the integration suite
-// once on SQLite and once on PostgreSQL (docs/install.md: both engines are supported).
-// The PostgreSQL run needs a server at CONNTRACKT_TEST_PG_URL (default
-// postgresql://postgres@127.0.0.1:5432/test, a user allowed to create
+// Four projects (docs/development.md, "Tests"): unit (test/unit: no database,
+// no HTTP, seconds: `npm run test:unit`), the integration suite (test/integration)
+// once on SQLite and once on PostgreSQL (docs/install.md: both engines are
+// supported), and e2e (test/e2e: browser journeys, server processes, the kernel
+// firewall proof). The PostgreSQL run needs a server at CONNTRACKT_TEST_PG_URL
+// (default postgresql://postgres@127.0.0.1:5432/test, a user allowed to create
 // databases); without one it is left out with one line saying so.
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { pgAdminUrl, probePostgres, redactUrl } from "./test/support/postgres.js";
 
+const unit = "test/unit/**/*.test.ts";
 const integration = "test/integration/**/*.test.ts";
-// Files that are about one engine or start their own processes: run them once.
-const engineIndependent = ["test/integration/two-processes.test.ts", "test/integration/sqlite-*.test.ts"];
+const e2e = "test/e2e/**/*.test.ts";
+// Files that are about one engine, or use no database (HTTP servers, worker
+// threads and child processes, kept out of the fast unit run): run them once.
+const engineIndependent = [
+  "test/integration/two-processes.test.ts",
+  "test/integration/sqlite-*.test.ts",
+  "test/integration/shutdown-steps.test.ts",
+  "test/integration/diagram-render.test.ts",
+];
 
 // Vitest evaluates this file once for the root and once per project that
 // extends it: probe (and say so) only once per process.
@@ -20,11 +30,9 @@ export default defineConfig(async () => {
   cache.conntracktPgProbe ??= probePostgres(pgUrl);
   const unreachable = await cache.conntracktPgProbe;
   const projects: TestProjectInlineConfiguration[] = [
-    {
-      extends: true,
-      test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, integration] },
-    },
+    { extends: true, test: { name: "unit", include: [unit] } },
     { extends: true, test: { name: "sqlite", include: [integration], env: { CONNTRACKT_TEST_ENGINE: "sqlite" } } },
+    { extends: true, test: { name: "e2e", include: [e2e] } },
   ];
   if (unreachable) {
     if (first) console.log(`PostgreSQL suite skipped: no server at ${redactUrl(pgUrl)} (${unreachable})`);
