@@ -39,7 +39,7 @@ import type { FirewallFlow, FirewallInput } from "./types.js";
 export { MAX_COMMENT_TEXT_BYTES, MAX_HEADER_NAME_BYTES, toOneLine, truncateUtf8 } from "./firewall-text.js";
 export { ICMP_ANY_NOTE } from "./firewall-xtables.js";
 
-/** The INPUT line one flow writes (the rule, or that rule commented out for type 255); throws a RangeError when invalid. */
+/** The INPUT line one flow writes in the restore file of its family (the rule, or that rule commented out for type 255); throws a RangeError when invalid. */
 export function ruleLine(flow: FirewallFlow): string {
   return xtablesRuleLine(checkFlow(flow, "flow"), "INPUT");
 }
