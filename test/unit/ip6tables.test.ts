@@ -8,16 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateEntityIp6Rules, ICMPV6_ANY_NOTE } from "../../src/domain/ip6tables.js";
 import type { FirewallInput } from "../../src/domain/types.js";
-import {
-  CASES,
-  describeXtablesKernel,
-  entity,
-  ep4,
-  ep6,
-  expectOnlyRequestedXtables,
-  flow,
-  inputArb,
-} from "../support/firewall-v2.js";
+import { CASES, entity, ep4, ep6, expectOnlyRequestedXtables, flow, inputArb } from "../support/firewall-v2.js";
+import { describeXtablesKernel } from "../support/firewall-v2-kernel.js";
 import { expectGolden } from "../support/golden.js";
 
 const ND_MLD_INPUT = [133, 134, 135, 136, 130, 131, 132, 143].map(

@@ -15,7 +15,6 @@ import { generateEntityNftRules } from "../../src/domain/nftables.js";
 import type { FirewallFlow, FirewallInput } from "../../src/domain/types.js";
 import {
   CASES,
-  describeXtablesKernel,
   entity,
   ep4,
   ep6,
@@ -24,6 +23,7 @@ import {
   flow,
   inputArb,
 } from "../support/firewall-v2.js";
+import { describeXtablesKernel } from "../support/firewall-v2-kernel.js";
 import { expectGolden } from "../support/golden.js";
 
 describe("golden files (test/golden/iptables-v2)", () => {

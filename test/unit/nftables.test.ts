@@ -18,21 +18,23 @@ import { generateEntityNftRules, NFT_ANY_NOTE } from "../../src/domain/nftables.
 import type { FirewallInput } from "../../src/domain/types.js";
 import {
   CASES,
-  deleteNamespace,
   entity,
   ep4,
   ep6,
   expectOnlyRequestedNft,
   flow,
-  goldenOrGenerated,
-  inNamespace,
   inputArb,
-  kernelSkipReason,
   NFT_ND_MLD,
-  newNamespace,
   nftRequested,
   xtablesRequested,
 } from "../support/firewall-v2.js";
+import {
+  deleteNamespace,
+  goldenOrGenerated,
+  inNamespace,
+  kernelSkipReason,
+  newNamespace,
+} from "../support/firewall-v2-kernel.js";
 import { expectGolden } from "../support/golden.js";
 
 describe("golden files (test/golden/nftables)", () => {
