@@ -84,7 +84,7 @@ export function goldenOrGenerated(name: string, generate: () => string): string 
 export function describeXtablesKernel(family: Family, generate: (input: FirewallInput) => string, ext: string): void {
   const tool = family === "ipv4" ? "iptables" : "ip6tables";
   const legacy = `/usr/sbin/${tool}-legacy-restore`;
-  const reason = kernelSkipReason([[`${tool}-restore`, "--version"]]);
+  const reason = kernelSkipReason([[`${tool}-nft-restore`, "--version"]]);
   if (reason !== null) console.warn(`${tool} kernel checks skipped: ${reason}`);
   const legacyMissing = existsSync(legacy) ? null : `${legacy} is not installed`;
   const goldenDir = family === "ipv4" ? "iptables-v2" : "ip6tables";
@@ -100,10 +100,10 @@ export function describeXtablesKernel(family: Family, generate: (input: Firewall
       afterAll(() => deleteNamespace(namespace));
 
       function expectKernelHoldsExactly(input: FirewallInput, text: string): void {
-        const load = inNamespace(namespace, [`${tool}-restore`], text);
+        const load = inNamespace(namespace, [`${tool}-nft-restore`], text);
         expect(load.stderr).toBe("");
         expect(load.status).toBe(0);
-        const list = inNamespace(namespace, [tool, "-S"]);
+        const list = inNamespace(namespace, [`${tool}-nft`, "-S"]);
         expect(list.status).toBe(0);
         const listed = list.stdout.trimEnd().split("\n");
         const restrict = input.restrictOutgoing === true;
@@ -129,8 +129,8 @@ export function describeXtablesKernel(family: Family, generate: (input: Firewall
 
       for (const [name, input] of Object.entries(CASES)) {
         const text = () => goldenOrGenerated(`${goldenDir}/${name}.${ext}`, () => generate(input));
-        it(`${name}.${ext} passes ${tool}-restore --test (nf_tables) and loads exactly the requested rules`, () => {
-          const test = inNamespace(namespace, [`${tool}-restore`, "--test"], text());
+        it(`${name}.${ext} passes ${tool}-nft-restore --test and loads exactly the requested rules`, () => {
+          const test = inNamespace(namespace, [`${tool}-nft-restore`, "--test"], text());
           expect(test.stderr).toBe("");
           expect(test.status).toBe(0);
           expectKernelHoldsExactly(input, text());
