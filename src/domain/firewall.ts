@@ -192,16 +192,19 @@ function sortKey(flow: CheckedFlow): readonly bigint[] {
   ];
 }
 
-/** Compares flows in the documented rule order. */
-export function compareFlows(a: CheckedFlow, b: CheckedFlow): number {
-  const keyA = sortKey(a);
-  const keyB = sortKey(b);
-  for (let i = 0; i < keyA.length; i++) {
-    const x = keyA[i] ?? 0n;
-    const y = keyB[i] ?? 0n;
+/** Compares two sort keys element by element. */
+function compareKeys(a: readonly bigint[], b: readonly bigint[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0n;
+    const y = b[i] ?? 0n;
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/** Compares flows in the documented rule order. */
+export function compareFlows(a: CheckedFlow, b: CheckedFlow): number {
+  return compareKeys(sortKey(a), sortKey(b));
 }
 
 /** A line to print and the comment above its group. */
@@ -223,14 +226,14 @@ function preferredComment(a: string, b: string): string {
  * normalise the flow first), so the kept order never depends on the input's.
  */
 export function orderRules(flows: readonly CheckedFlow[], write: (flow: CheckedFlow) => string): RuleLine[] {
-  const byLine = new Map<string, { flow: CheckedFlow; rule: RuleLine }>();
+  const byLine = new Map<string, { key: readonly bigint[]; rule: RuleLine }>();
   for (const flow of flows) {
     const line = write(flow);
     const existing = byLine.get(line);
-    if (existing === undefined) byLine.set(line, { flow, rule: { line, comment: flow.comment } });
+    if (existing === undefined) byLine.set(line, { key: sortKey(flow), rule: { line, comment: flow.comment } });
     else existing.rule.comment = preferredComment(existing.rule.comment, flow.comment);
   }
-  return [...byLine.values()].sort((a, b) => compareFlows(a.flow, b.flow)).map((entry) => entry.rule);
+  return [...byLine.values()].sort((a, b) => compareKeys(a.key, b.key)).map((entry) => entry.rule);
 }
 
 /**
