@@ -2,7 +2,8 @@
 // SIGINT under load, every request the server had received completes with a
 // full 200 response, idle keep-alive connections are closed, new connections
 // are refused at once (ECONNREFUSED, not a hang or a reset), and the process
-// logs that it stopped and exits 0 within 10 s.
+// logs that it stopped and exits 0 on its own: without the forced close that
+// ends connections still open after 10 s (an order of log lines, not a time).
 //
 // "Received" is made certain, not hoped for: ZIP downloads count once their
 // headers arrived, and the pages fired just before the signal are followed by
@@ -33,7 +34,6 @@ import {
 } from "../support/server-process.js";
 
 const PASSWORD = "shutdown-test-password";
-const EXIT_LIMIT_MS = 10_000;
 
 let built: BuiltServer;
 let dir: string;
@@ -192,6 +192,13 @@ function logLines(server: ServerProcess): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
+/** Exit 0 after "stopped", the last line, and no connection closed by force: the work ended, not the patience. */
+function expectCleanStop(server: ServerProcess, exit: { code: number | null; signal: NodeJS.Signals | null }) {
+  expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+  expect(server.output(), "the shutdown had to close connections by force").not.toContain("closing anyway");
+  expect(logLines(server).at(-1)?.msg, server.output().slice(-2000)).toBe("stopped");
+}
+
 function expectFullPage(outcome: Outcome) {
   expect({ path: outcome.path, status: outcome.status, error: outcome.error, complete: outcome.complete }).toEqual({
     path: outcome.path,
@@ -216,7 +223,7 @@ const info = { LOG_LEVEL: "info" };
 const kib = (outcome: Outcome | undefined) => Math.round((outcome?.body.length ?? 0) / 1024);
 
 describe("graceful shutdown of the server process", () => {
-  it("SIGTERM under load: requests in flight finish with a full 200, new connections are refused, exit 0 within 10 s", async () => {
+  it("SIGTERM under load: requests in flight finish with a full 200, new connections are refused, exit 0 without forcing", async () => {
     const server = await startServerProcess({
       entry: built.entry,
       databaseUrl,
@@ -275,8 +282,7 @@ describe("graceful shutdown of the server process", () => {
       for (const outcome of pageOutcomes) expectFullPage(outcome);
 
       const exit = await server.exited;
-      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-      expect(exit.at - signalled).toBeLessThan(EXIT_LIMIT_MS);
+      expectCleanStop(server, exit);
 
       const lines = logLines(server);
       const shuttingDown = lines.findIndex((l) => l.msg?.startsWith("shutting down"));
@@ -303,7 +309,7 @@ describe("graceful shutdown of the server process", () => {
     }
   }, 90_000);
 
-  it("SIGTERM while a project page waits for a cold diagram render: the page still arrives whole, exit within 10 s", async () => {
+  it("SIGTERM while a project page waits for a cold diagram render: the page still arrives whole, exit 0 without forcing", async () => {
     // The production time limit (10 s) is longer than the shutdown's patience for requests in flight.
     const server = await startServerProcess({ entry: built.entry, databaseUrl, env: info });
     try {
@@ -319,8 +325,7 @@ describe("graceful shutdown of the server process", () => {
       expectFullPage(outcome);
       expect(outcome.body.toString("utf8")).toContain('role="note"');
       const exit = await server.exited;
-      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-      expect(exit.at - signalled).toBeLessThan(EXIT_LIMIT_MS);
+      expectCleanStop(server, exit);
       expect(logLines(server).at(-1)?.msg, server.output().slice(-2000)).toBe("stopped");
       console.log(
         `SIGTERM during a cold render: page complete ${(outcome.at - signalled).toFixed(0)} ms and exit 0 ${(exit.at - signalled).toFixed(0)} ms after the signal`,
@@ -347,8 +352,7 @@ describe("graceful shutdown of the server process", () => {
       expectFullZip(await zip.done);
       for (const outcome of await Promise.all(pages.map((p) => p.done))) expectFullPage(outcome);
       const exit = await server.exited;
-      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-      expect(exit.at - signalled).toBeLessThan(EXIT_LIMIT_MS);
+      expectCleanStop(server, exit);
       const lines = logLines(server);
       expect(lines.find((l) => l.msg?.startsWith("shutting down"))?.signal).toBe("SIGINT");
       expect(lines.at(-1)?.msg, server.output().slice(-3000)).toBe("stopped");
