@@ -71,7 +71,7 @@ export function validateCsvRow(raw: RawCsvRow): { ok: true; row: CsvRow } | { ok
 }
 
 /** Rows validated between two pauses. */
-const ROWS_PER_STEP = 200;
+const ROWS_PER_STEP = 50;
 
 /** CSV text → the rows that are valid and every problem found, by line; yields between pieces. */
 export function* readCsvImportSteps(

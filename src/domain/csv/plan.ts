@@ -83,7 +83,7 @@ function freeInterfaceName(used: Set<string>): string {
 export type CsvPlanResult = { ok: true; plan: CsvImportPlan } | { ok: false; errors: LineError[] };
 
 /** Rows planned between two pauses. */
-const ROWS_PER_STEP = 500;
+const ROWS_PER_STEP = 200;
 
 /** Turns validated rows into a plan, or lists every line that cannot be imported; yields between pieces. */
 export function* planCsvImportSteps(
