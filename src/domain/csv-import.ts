@@ -35,6 +35,7 @@ export {
   type CsvRecord,
   detectDelimiter,
   formatBytes,
+  formatSizeOver,
   type LineError,
   parseCsv,
   tokenizeCsvSteps,

@@ -7,7 +7,13 @@ import express, { type ErrorRequestHandler, type Response, Router } from "expres
 import nunjucks from "nunjucks";
 import { listLocations } from "../data/locations.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
-import { CSV_COLUMNS, formatBytes, REQUIRED_CSV_COLUMNS, WEB_CSV_LIMITS } from "../domain/csv-import.js";
+import {
+  CSV_COLUMNS,
+  formatBytes,
+  formatSizeOver,
+  REQUIRED_CSV_COLUMNS,
+  WEB_CSV_LIMITS,
+} from "../domain/csv-import.js";
 import { escapeHtmlInSlices, importCsvText } from "../services/csv-import.js";
 import { text } from "../validation/common.js";
 import { can, requirePermission } from "../web/auth.js";
@@ -20,7 +26,7 @@ import { load } from "../web/load.js";
 const ERRORS_SHOWN = 100;
 
 const tooLarge = (bytes: number | null) =>
-  `The CSV data${bytes === null ? "" : ` is ${formatBytes(bytes)}; it`} may be at most ${formatBytes(WEB_CSV_LIMITS.maxBytes)}. Split it into several imports, or use the command line (conntrackt import-csv, docs/cli.md).`;
+  `The CSV data${bytes === null ? "" : ` is ${formatSizeOver(bytes, WEB_CSV_LIMITS.maxBytes)}; it`} may be at most ${formatBytes(WEB_CSV_LIMITS.maxBytes)}. Split it into several imports, or use the command line (conntrackt import-csv, docs/cli.md).`;
 
 /**
  * The import form's body: room for WEB_CSV_LIMITS.maxBytes of CSV however the

@@ -61,6 +61,12 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** A size over a limit, precise enough to differ from it: `1.4 MiB`, or `1,048,600 bytes` just over 1 MiB. */
+export function formatSizeOver(bytes: number, limit: number): string {
+  const shown = formatBytes(bytes);
+  return shown === formatBytes(limit) ? `${count(bytes)} bytes` : shown;
+}
+
 /** The separator the header line uses most: `,` (default), `;` or TAB. Expects LF line ends. */
 export function detectDelimiter(text: string): string {
   const counts = { ",": 0, ";": 0, "\t": 0 };
@@ -110,7 +116,7 @@ export function* tokenizeCsvSteps(
   if (bytes > limits.maxBytes) {
     const error = {
       line: 1,
-      message: `the CSV data is ${formatBytes(bytes)}; at most ${formatBytes(limits.maxBytes)} can be imported at once, so split it into several imports`,
+      message: `the CSV data is ${formatSizeOver(bytes, limits.maxBytes)}; at most ${formatBytes(limits.maxBytes)} can be imported at once, so split it into several imports`,
     };
     return { records, error };
   }
