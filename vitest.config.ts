@@ -18,6 +18,7 @@ const engineIndependent = [
   "test/integration/sqlite-*.test.ts",
   "test/integration/shutdown-steps.test.ts",
   "test/integration/diagram-render.test.ts",
+  "test/integration/session-secret.test.ts",
 ];
 
 // Vitest evaluates this file once for the root and once per project that

@@ -3,13 +3,12 @@
 // Golden files: test/golden/ip6tables/<case>.rules, cases from
 // test/support/firewall-v2.ts; refresh on purpose with
 //   UPDATE_GOLDEN=1 npx vitest run test/unit/ip6tables.test.ts
-// Kernel checks (root): see describeXtablesKernel in test/support/firewall-v2.ts.
+// Kernel checks (root, network namespaces): test/e2e/xtables-v2-kernel.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateEntityIp6Rules, ICMPV6_ANY_NOTE } from "../../src/domain/ip6tables.js";
 import type { FirewallInput } from "../../src/domain/types.js";
 import { CASES, entity, ep4, ep6, expectOnlyRequestedXtables, flow, inputArb } from "../support/firewall-v2.js";
-import { describeXtablesKernel } from "../support/firewall-v2-kernel.js";
 import { expectGolden } from "../support/golden.js";
 
 const ND_MLD_INPUT = [133, 134, 135, 136, 130, 131, 132, 143].map(
@@ -113,5 +112,3 @@ describe("generateEntityIp6Rules", () => {
     );
   });
 });
-
-describeXtablesKernel("ipv6", generateEntityIp6Rules, "rules");

@@ -6,7 +6,7 @@
 // Golden files: test/golden/iptables-v2/<case>.rules, cases from
 // test/support/firewall-v2.ts; refresh on purpose with
 //   UPDATE_GOLDEN=1 npx vitest run test/unit/iptables-v2.test.ts
-// Kernel checks (root): see describeXtablesKernel in test/support/firewall-v2.ts.
+// Kernel checks (root, network namespaces): test/e2e/xtables-v2-kernel.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateEntityIp6Rules } from "../../src/domain/ip6tables.js";
@@ -23,7 +23,6 @@ import {
   flow,
   inputArb,
 } from "../support/firewall-v2.js";
-import { describeXtablesKernel } from "../support/firewall-v2-kernel.js";
 import { expectGolden } from "../support/golden.js";
 
 describe("golden files (test/golden/iptables-v2)", () => {
@@ -199,5 +198,3 @@ describe("checked input, the same in every format", () => {
     }
   });
 });
-
-describeXtablesKernel("ipv4", generateEntityRules, "rules");
