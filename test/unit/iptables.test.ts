@@ -6,19 +6,12 @@
 //   UPDATE_GOLDEN=1 npx vitest run test/unit/iptables.test.ts
 // then review `git diff test/golden` like code before committing.
 //
-// Kernel checks: when running as root with iptables-restore and `ip netns`
-// available, every golden output (and a batch of random hostile inputs) is fed
-// to iptables-restore inside a throwaway network namespace: `--test` must pass,
-// and after a real load the kernel must hold exactly the requested rules.
-// Otherwise those tests are skipped and the reason is printed.
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// Kernel checks (root, network namespaces): test/e2e/iptables-kernel.test.ts;
+// the cases and inputs both share: test/support/iptables-cases.ts.
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROTOCOLS } from "../../src/domain/constants.js";
+import { describe, expect, it } from "vitest";
 import {
   generateEntityRules,
   ICMP_ANY_NOTE,
@@ -28,22 +21,18 @@ import {
   toOneLine,
   truncateUtf8,
 } from "../../src/domain/iptables.js";
-import { formatIpv4, parseIpv4, prefixLength, prefixToMaskValue, prefixToNetmask } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
 import { expectGolden, updatingGoldens } from "../support/golden.js";
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const goldenDir = path.join(projectRoot, "test", "golden", "iptables");
-const CASES = [
-  "worked-example",
-  "no-incoming",
-  "subnets",
-  "descriptions",
-  "duplicates",
-  "hostile",
-  "oversized",
-  "icmp-types",
-];
+import {
+  CASES,
+  ep,
+  goldenDir,
+  inputArb,
+  isIcmpAny,
+  projectRoot,
+  readCase,
+  requestedRuleLines,
+} from "../support/iptables-cases.js";
 
 /** iptables-restore reads lines into a buffer of this many bytes (including the newline and NUL). */
 const IPTABLES_LINE_BUFFER = 10240;
@@ -56,25 +45,6 @@ const STANDING = [
   "-A INPUT -i lo -j ACCEPT",
   "-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT",
 ];
-
-function readCase(name: string): EntityRulesInput {
-  return JSON.parse(readFileSync(path.join(goldenDir, `${name}.json`), "utf8")) as EntityRulesInput;
-}
-
-/** iptables reads ICMP type 255 as "any type", so such a flow must never become a rule. */
-const isIcmpAny = (flow: IncomingFlow) => flow.protocol === "ICMP" && flow.port === 255;
-
-/** Rule lines the data asks for, written independently of the generator (inputs are canonical). */
-function requestedRuleLines(input: EntityRulesInput): Set<string> {
-  const address = (e: Endpoint) => (e.netmask === "255.255.255.255" ? e.address : `${e.address}/${e.netmask}`);
-  const lines = new Set<string>();
-  for (const flow of input.incoming.filter((f) => !isIcmpAny(f))) {
-    const p = flow.protocol.toLowerCase();
-    const match = p === "icmp" ? `--icmp-type ${flow.port}` : `--dport ${flow.port}`;
-    lines.add(`-A INPUT -s ${address(flow.source)} -d ${address(flow.destination)} -p ${p} -m ${p} ${match} -j ACCEPT`);
-  }
-  return lines;
-}
 
 /**
  * Checks that iptables-restore would read nothing but the standing lines and
@@ -101,19 +71,6 @@ function expectOnlyRequestedLines(input: EntityRulesInput, output: string): void
   for (const line of leftOut) expect(line).toMatch(/--icmp-type 255 -j ACCEPT$/);
 }
 
-/** The rules `iptables -S INPUT` lists for a flow: prefixes instead of masks, /0 omitted. */
-function kernelRuleLine(flow: IncomingFlow): string {
-  const address = (option: string, e: Endpoint) => {
-    const prefix = prefixLength(e.netmask) ?? -1;
-    const network = ((parseIpv4(e.address) ?? 0) & prefixToMaskValue(prefix)) >>> 0;
-    return prefix === 0 ? "" : `${option} ${formatIpv4(network)}/${prefix} `;
-  };
-  const p = flow.protocol.toLowerCase();
-  const match = p === "icmp" ? `--icmp-type ${flow.port}` : `--dport ${flow.port}`;
-  return `-A INPUT ${address("-s", flow.source)}${address("-d", flow.destination)}-p ${p} -m ${p} ${match} -j ACCEPT`;
-}
-
-const ep = (address: string, netmask = "255.255.255.255"): Endpoint => ({ address, netmask });
 const flow = (
   protocol: IncomingFlow["protocol"],
   port: number,
@@ -122,37 +79,6 @@ const flow = (
   description = "",
 ): IncomingFlow => ({ protocol, port, description, source, destination });
 const entity = { name: "e", project: "p", location: "l" };
-
-/** Hostile text: any code point, lone surrogates, and a high share of line breakers and rule fragments. */
-const hostileText = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom("\n", "\r", "\t", "\0", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", '"', "\\", "#", " "),
-    fc.constantFrom("-A INPUT -j ACCEPT", "COMMIT", "*filter", ":INPUT ACCEPT [0:0]", "日", "é", "🔥"),
-    fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
-  ),
-  maxLength: 60,
-});
-const endpointArb = fc
-  .record({ address: fc.integer({ min: 0, max: 0xffffffff }), prefix: fc.constantFrom(0, 8, 16, 24, 25, 32, 32, 32) })
-  .map(({ address, prefix }) => ep(formatIpv4(address), prefixToNetmask(prefix)));
-const portArb = {
-  TCP: fc.constantFrom(1, 22, 53, 80, 443, 8080, 65535),
-  UDP: fc.constantFrom(1, 53, 123, 514, 65535),
-  ICMP: fc.constantFrom(0, 3, 8, 254, 255),
-};
-const flowArb: fc.Arbitrary<IncomingFlow> = fc.constantFrom(...PROTOCOLS).chain((protocol) =>
-  fc.record({
-    protocol: fc.constant(protocol),
-    port: portArb[protocol],
-    description: hostileText,
-    source: endpointArb,
-    destination: endpointArb,
-  }),
-);
-const inputArb: fc.Arbitrary<EntityRulesInput> = fc.record({
-  entity: fc.record({ name: hostileText, project: hostileText, location: hostileText }),
-  incoming: fc.array(flowArb, { maxLength: 12 }),
-});
 
 describe("golden files", () => {
   it("has exactly the listed cases, each with an input and an expected output", () => {
@@ -376,85 +302,3 @@ describe("truncateUtf8", () => {
     );
   });
 });
-
-/** Why the kernel checks cannot run here, or null when they can. */
-function kernelSkipReason(): string | null {
-  if (process.getuid?.() !== 0) return "not running as root";
-  const restore = spawnSync("iptables-restore", ["--version"], { encoding: "utf8" });
-  if (restore.error || restore.status !== 0) return "iptables-restore is missing (apt-get install -y iptables)";
-  const probe = `ct-${randomBytes(3).toString("hex")}-probe`;
-  const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
-  if (add.error || add.status !== 0) return `ip netns add failed: ${add.error?.message ?? add.stderr.trim()}`;
-  spawnSync("ip", ["netns", "del", probe]);
-  return null;
-}
-
-const kernelReason = kernelSkipReason();
-if (kernelReason !== null) console.warn(`iptables kernel checks skipped: ${kernelReason}`);
-
-describe.skipIf(kernelReason !== null)(
-  `iptables-restore in a network namespace${kernelReason === null ? "" : ` (skipped: ${kernelReason})`}`,
-  () => {
-    const namespace = `ct-${randomBytes(3).toString("hex")}-golden`;
-
-    function restore(text: string, ...options: string[]) {
-      return spawnSync("ip", ["netns", "exec", namespace, "iptables-restore", ...options], {
-        input: text,
-        encoding: "utf8",
-      });
-    }
-
-    /** Loads the text for real and returns `iptables -S` of the namespace. */
-    function loadAndList(text: string): string[] {
-      const load = restore(text);
-      expect(load.stderr).toBe("");
-      expect(load.status).toBe(0);
-      const list = spawnSync("ip", ["netns", "exec", namespace, "iptables", "-S"], { encoding: "utf8" });
-      expect(list.status).toBe(0);
-      return list.stdout.trimEnd().split("\n");
-    }
-
-    function expectKernelHoldsExactly(input: EntityRulesInput, text: string): void {
-      const listed = loadAndList(text);
-      expect(listed.filter((line) => line.startsWith("-P "))).toEqual([
-        "-P INPUT DROP",
-        "-P FORWARD DROP",
-        "-P OUTPUT ACCEPT",
-      ]);
-      expect(listed.filter((line) => line.startsWith("-A ") && !line.startsWith("-A INPUT "))).toEqual([]);
-      const inputRules = listed.filter((line) => line.startsWith("-A INPUT "));
-      const wanted = new Set(input.incoming.filter((f) => !isIcmpAny(f)).map(kernelRuleLine));
-      expect(inputRules.length).toBe(requestedRuleLines(input).size + 2);
-      expect(inputRules.slice(0, 2)).toEqual([
-        "-A INPUT -i lo -j ACCEPT",
-        "-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT",
-      ]);
-      expect(new Set(inputRules.slice(2))).toEqual(wanted);
-    }
-
-    beforeAll(() => {
-      const add = spawnSync("ip", ["netns", "add", namespace], { encoding: "utf8" });
-      if (add.status !== 0) throw new Error(`ip netns add ${namespace} failed: ${add.stderr}`);
-    });
-
-    afterAll(() => {
-      spawnSync("ip", ["netns", "del", namespace]);
-    });
-
-    for (const name of CASES) {
-      it(`${name}.rules passes iptables-restore --test and loads exactly the requested rules`, () => {
-        const rulesPath = path.join(goldenDir, `${name}.rules`);
-        const text = existsSync(rulesPath) ? readFileSync(rulesPath, "utf8") : generateEntityRules(readCase(name));
-        const test = restore(text, "--test");
-        expect(test.stderr).toBe("");
-        expect(test.status).toBe(0);
-        expectKernelHoldsExactly(readCase(name), text);
-      });
-    }
-
-    it("loads random hostile inputs with exactly the requested rules", () => {
-      const samples = fc.sample(inputArb, { numRuns: 40, seed: 20240 });
-      for (const input of samples) expectKernelHoldsExactly(input, generateEntityRules(input));
-    });
-  },
-);
