@@ -19,6 +19,7 @@ const engineIndependent = [
   "test/integration/shutdown-steps.test.ts",
   "test/integration/diagram-render.test.ts",
   "test/integration/session-secret.test.ts",
+  "test/integration/dataset-cli.test.ts",
 ];
 
 // Vitest evaluates this file once for the root and once per project that

@@ -1,8 +1,8 @@
 // The seeded data set generator (scripts/dataset.ts, docs/development.md):
 // deterministic by seed, the preset sizes, every uniqueness rule of the
 // interchange document (docs/cli.md), valid through parseInterchange in plain
-// and hostile mode, and hostile mode really hostile.
-import { spawnSync } from "node:child_process";
+// and hostile mode, and hostile mode really hostile. The command line itself
+// (child processes): test/integration/dataset-cli.test.ts.
 import { describe, expect, it } from "vitest";
 import {
   type DatasetDocument,
@@ -13,7 +13,6 @@ import {
   parseDatasetArgs,
   serializeDataset,
 } from "../../scripts/dataset.js";
-import { projectRoot } from "../../src/data/engine.js";
 import { parseIpv4 } from "../../src/domain/ipv4.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
 
@@ -93,47 +92,6 @@ describe("determinism", () => {
       expect(b).toEqual(a.slice(0, 3));
     }
     expect(generateDataset({ locations: 2 }).locations.map((l) => l.name)).toEqual(["Location 1", "Location 2"]);
-  });
-
-  it("writes the same document from the command line", () => {
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "scripts/dataset.ts", "--preset", "small", "--seed", "5"],
-      {
-        cwd: projectRoot,
-        encoding: "utf8",
-      },
-    );
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(run.stdout).toBe(serializeDataset(generateDataset({ preset: "small", seed: 5 })));
-  });
-
-  it("explains its options on --help and refuses a wrong one with exit code 2", () => {
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", "scripts/dataset.ts", ...args], {
-        cwd: projectRoot,
-        encoding: "utf8",
-      });
-    const help = cli("--help");
-    expect(help.status).toBe(0);
-    for (const flag of [
-      "--preset",
-      "--projects",
-      "--locations",
-      "--entities",
-      "--interfaces",
-      "--communications",
-      "--subnets",
-      "--seed",
-      "--nasty",
-    ]) {
-      expect(help.stdout).toContain(flag);
-    }
-    const wrong = cli("--preset", "gigantic");
-    expect(wrong.status).toBe(2);
-    expect(wrong.stdout).toBe("");
-    expect(wrong.stderr).toMatch(/^dataset: --preset must be one of small, medium, large, huge/);
   });
 });
 
