@@ -1,6 +1,6 @@
 // The kernel side of the next version's firewall tests: network namespaces,
-// the `iptables -S` form of a flow and the restore-file checks shared by
-// test/unit/iptables-v2.test.ts and ip6tables.test.ts. Root only: otherwise
+// the `iptables -S` form of a flow and the restore-file checks used by
+// test/e2e/xtables-v2-kernel.test.ts and nftables-kernel.test.ts. Root only: otherwise
 // kernelSkipReason gives the reason and the callers skip, saying it.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
