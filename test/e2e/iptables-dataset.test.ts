@@ -14,6 +14,7 @@ import { type DatasetDocument, generateDataset, parseDatasetArgs } from "../../s
 import { entityEntryNames } from "../../src/domain/archive-names.js";
 import { generateEntityRules } from "../../src/domain/iptables.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
+import { kernelSkipReason } from "../support/firewall-v2-kernel.js";
 
 const DATASETS = [
   ["--nasty", "--preset", "medium"],
@@ -72,18 +73,7 @@ function loadDataset(args: string[]): RulesFile[] {
   return toRulesInputs(generateDataset(parseDatasetArgs(args)));
 }
 
-function kernelSkipReason(): string | null {
-  if (process.getuid?.() !== 0) return "not running as root";
-  const restore = spawnSync("iptables-restore", ["--version"], { encoding: "utf8" });
-  if (restore.error || restore.status !== 0) return "iptables-restore is missing (apt-get install -y iptables)";
-  const probe = `ct-${randomBytes(3).toString("hex")}-probe`;
-  const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
-  if (add.error || add.status !== 0) return `ip netns add failed: ${add.error?.message ?? add.stderr.trim()}`;
-  spawnSync("ip", ["netns", "del", probe]);
-  return null;
-}
-
-const kernelReason = kernelSkipReason();
+const kernelReason = kernelSkipReason([["iptables-restore", "--version"]]);
 if (kernelReason !== null) console.warn(`iptables dataset kernel checks skipped: ${kernelReason}`);
 
 describe("rules for every entity of generated data sets (scripts/dataset.ts)", () => {

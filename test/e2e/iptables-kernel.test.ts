@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEntityRules } from "../../src/domain/iptables.js";
 import { formatIpv4, parseIpv4, prefixLength, prefixToMaskValue } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
+import { kernelSkipReason } from "../support/firewall-v2-kernel.js";
 import { CASES, goldenDir, inputArb, isIcmpAny, readCase, requestedRuleLines } from "../support/iptables-cases.js";
 
 /** The rules `iptables -S INPUT` lists for a flow: prefixes instead of masks, /0 omitted. */
@@ -28,19 +29,7 @@ function kernelRuleLine(flow: IncomingFlow): string {
   return `-A INPUT ${address("-s", flow.source)}${address("-d", flow.destination)}-p ${p} -m ${p} ${match} -j ACCEPT`;
 }
 
-/** Why the kernel checks cannot run here, or null when they can. */
-function kernelSkipReason(): string | null {
-  if (process.getuid?.() !== 0) return "not running as root";
-  const restore = spawnSync("iptables-restore", ["--version"], { encoding: "utf8" });
-  if (restore.error || restore.status !== 0) return "iptables-restore is missing (apt-get install -y iptables)";
-  const probe = `ct-${randomBytes(3).toString("hex")}-probe`;
-  const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
-  if (add.error || add.status !== 0) return `ip netns add failed: ${add.error?.message ?? add.stderr.trim()}`;
-  spawnSync("ip", ["netns", "del", probe]);
-  return null;
-}
-
-const kernelReason = kernelSkipReason();
+const kernelReason = kernelSkipReason([["iptables-restore", "--version"]]);
 if (kernelReason !== null) console.warn(`iptables kernel checks skipped: ${kernelReason}`);
 
 describe.skipIf(kernelReason !== null)(
