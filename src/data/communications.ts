@@ -10,7 +10,15 @@ export interface CommunicationInput {
   destinationId: number;
   protocol: Protocol;
   port: number;
+  /** Last port of a TCP/UDP range; absent or equal to port for one port or type. */
+  portEnd?: number;
   description: string;
+  /** Who asked for the flow; absent means "". */
+  requestedBy?: string;
+  /** Ticket or change number; absent means "". */
+  reference?: string;
+  /** The last day the flow is enforced, `YYYY-MM-DD` (UTC); absent or null: never expires. */
+  expires?: string | null;
 }
 
 const communicationData = (i: CommunicationInput) => ({
@@ -18,7 +26,11 @@ const communicationData = (i: CommunicationInput) => ({
   destinationId: i.destinationId,
   protocol: i.protocol,
   port: i.port,
+  portEnd: i.portEnd ?? i.port,
   description: i.description,
+  requestedBy: i.requestedBy ?? "",
+  reference: i.reference ?? "",
+  expires: i.expires ?? null,
 });
 
 export function getCommunication(db: Database, id: number): Promise<(CommunicationRow & { projectId: number }) | null> {

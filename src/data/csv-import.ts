@@ -192,6 +192,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
             destinationId: lookup(ids.interfaces, key(c.destination)),
             protocol: c.protocol,
             port: c.port,
+            portEnd: c.port,
             description: c.description,
           })),
         });

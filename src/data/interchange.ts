@@ -256,6 +256,7 @@ export async function importInterchange(
               destinationId: endpoint(k.destination),
               protocol: k.protocol,
               port: k.port,
+              portEnd: k.port,
               description: k.description,
             })),
           });

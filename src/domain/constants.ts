@@ -1,29 +1,20 @@
 // Constants shared by validation, data, domain and templates: one place for
 // protocols, defaults and permission codes (docs/usage.md).
 
-export const PROTOCOLS = ["TCP", "UDP", "ICMP"] as const;
+/** ICMP joins IPv4 ends only, ICMPv6 IPv6 ends only (docs/usage.md). */
+export const PROTOCOLS = ["TCP", "UDP", "ICMP", "ICMPv6"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-/** Inclusive port (TCP/UDP) or ICMP type range per protocol. */
+/** Inclusive port (TCP/UDP) or type (ICMP, ICMPv6) range per protocol. */
 export const PORT_RANGE: Record<Protocol, { min: number; max: number; label: string }> = {
   TCP: { min: 1, max: 65535, label: "port" },
   UDP: { min: 1, max: 65535, label: "port" },
   ICMP: { min: 0, max: 255, label: "ICMP type" },
-};
-
-/**
- * Protocols of the next version's firewall generators (docs/rules.md): ICMP
- * joins IPv4 ends only, ICMPv6 IPv6 ends only. Kept apart from PROTOCOLS, which
- * the forms and imports accept today, until ICMPv6 is wired in.
- */
-export const FIREWALL_PROTOCOLS = ["TCP", "UDP", "ICMP", "ICMPv6"] as const;
-export type FirewallProtocol = (typeof FIREWALL_PROTOCOLS)[number];
-
-/** Inclusive port (TCP/UDP) or type (ICMP, ICMPv6) range per firewall protocol. */
-export const FIREWALL_PORT_RANGE: Record<FirewallProtocol, { min: number; max: number; label: string }> = {
-  ...PORT_RANGE,
   ICMPv6: { min: 0, max: 255, label: "ICMPv6 type" },
 };
+
+/** Protocols whose "port" may be a range `first-last` (docs/usage.md). */
+export const RANGE_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP"];
 
 export const DEFAULT_INTERFACE_NAME = "eth0";
 export const HOST_NETMASK = "255.255.255.255";

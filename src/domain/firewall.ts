@@ -22,7 +22,7 @@
 //   port, family (IPv4 first), source address and prefix, destination address
 //   and prefix. Identical lines appear once, keeping the smallest non-empty
 //   comment in UTF-16 order, so the output never depends on the input's order.
-import { FIREWALL_PORT_RANGE, FIREWALL_PROTOCOLS, type FirewallProtocol } from "./constants.js";
+import { PORT_RANGE, PROTOCOLS, type Protocol } from "./constants.js";
 import { commentText } from "./firewall-text.js";
 import { maskValuePrefixLength, parseIpv4 } from "./ipv4.js";
 import { formatIpv6Network, hasHostBits, ipv6NetworkAddress, parseIpv6PrefixLength, readIpv6 } from "./ipv6.js";
@@ -40,7 +40,7 @@ export interface CheckedEnd {
 /** One checked flow, ready for any format. */
 export interface CheckedFlow {
   family: Family;
-  protocol: FirewallProtocol;
+  protocol: Protocol;
   port: number;
   /** Equal to port for one port or type. */
   portEnd: number;
@@ -121,12 +121,12 @@ function checkEnd(end: { address: string; netmask: string }, path: string): Chec
 /** Checks one flow or throws a RangeError naming the field under path. */
 export function checkFlow(flow: FirewallFlow, path: string): CheckedFlow {
   const protocol = flow?.protocol;
-  if (!FIREWALL_PROTOCOLS.includes(protocol)) {
+  if (!PROTOCOLS.includes(protocol)) {
     throw new RangeError(
-      `${path}.protocol must be one of ${FIREWALL_PROTOCOLS.join(", ")}: ${JSON.stringify(protocol)}`,
+      `${path}.protocol must be one of ${PROTOCOLS.join(", ")}: ${JSON.stringify(protocol)}`,
     );
   }
-  const range = FIREWALL_PORT_RANGE[protocol];
+  const range = PORT_RANGE[protocol];
   const { port } = flow;
   if (!Number.isInteger(port) || port < range.min || port > range.max) {
     throw new RangeError(`${path}.port must be a ${range.label} from ${range.min} to ${range.max}: ${port}`);
@@ -181,7 +181,7 @@ export function checkFirewallInput(input: FirewallInput): CheckedInput {
 /** The sort key of a flow (module header): protocol, ports, family, then both ends. */
 function sortKey(flow: CheckedFlow): readonly bigint[] {
   return [
-    BigInt(FIREWALL_PROTOCOLS.indexOf(flow.protocol)),
+    BigInt(PROTOCOLS.indexOf(flow.protocol)),
     BigInt(flow.port),
     BigInt(flow.portEnd),
     flow.family === "ipv4" ? 0n : 1n,

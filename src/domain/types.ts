@@ -1,6 +1,6 @@
 // Plain data the domain works on. The data layer maps database rows to these;
 // nothing here knows about Prisma or HTTP.
-import type { FirewallProtocol, Protocol } from "./constants.js";
+import type { Protocol } from "./constants.js";
 
 export interface Endpoint {
   /** Dotted IPv4 address, e.g. `192.168.1.1`; for the firewall generators also an IPv6 address, e.g. `fd00:1::1`. */
@@ -9,7 +9,7 @@ export interface Endpoint {
   netmask: string;
 }
 
-/** One communication that ends at the entity whose rules are generated. */
+/** One communication, as the generators read it (incoming or outgoing). */
 export interface IncomingFlow {
   protocol: Protocol;
   /** TCP/UDP port (the first of a range), or ICMP type. */
@@ -21,31 +21,21 @@ export interface IncomingFlow {
   destination: Endpoint;
 }
 
-/** Everything the iptables generator needs for one entity (docs/rules.md). */
+/** What the iptables, ip6tables and nftables generators read for one entity (docs/rules.md). */
 export interface EntityRulesInput {
   entity: { name: string; project: string; location: string };
+  /** Flows whose destination interface belongs to the entity, of both families. */
   incoming: IncomingFlow[];
   /** Filter what the entity sends too (OUTPUT policy DROP); absent means false. */
   restrictOutgoing?: boolean;
-  /** The communications whose source interface belongs to the entity; used only with restrictOutgoing. */
+  /** Flows whose source interface belongs to the entity; written only with restrictOutgoing. */
   outgoing?: IncomingFlow[];
 }
 
-/** A flow for the next version's generators: any firewall protocol, between two IPv4 or two IPv6 ends. */
-export interface FirewallFlow extends Omit<IncomingFlow, "protocol"> {
-  protocol: FirewallProtocol;
-}
-
-/** What the iptables, ip6tables and nftables generators read (docs/rules.md); every EntityRulesInput is one. */
-export interface FirewallInput {
-  entity: { name: string; project: string; location: string };
-  /** Flows whose destination interface belongs to the entity, of both families. */
-  incoming: FirewallFlow[];
-  /** Filter what the entity sends too (OUTPUT policy DROP); absent means false. */
-  restrictOutgoing?: boolean;
-  /** Flows whose source interface belongs to the entity; written only with restrictOutgoing. */
-  outgoing?: FirewallFlow[];
-}
+/** A flow as the generators read it: any protocol, between two IPv4 or two IPv6 ends. */
+export type FirewallFlow = IncomingFlow;
+/** The generators' input; the same as EntityRulesInput. */
+export type FirewallInput = EntityRulesInput;
 
 /** Everything the diagram builder needs for one project (docs/usage.md). */
 export interface DiagramInput {

@@ -12,9 +12,8 @@ import {
 import { refusalAsFieldError } from "../data/errors.js";
 import { listLocations } from "../data/locations.js";
 import { listProjects } from "../data/projects.js";
-import { entityRulesInput } from "../data/rules.js";
 import { countPreview, entityLabel } from "../domain/display.js";
-import { generateEntityRules } from "../domain/iptables.js";
+import { entityFiles } from "../services/entity-files.js";
 import { entityForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
@@ -98,8 +97,8 @@ export function entitiesRouter(deps: AppDeps): Router {
   router.get("/entities/:entityId", async (_req, res) => {
     const page = await getEntityPage(db, (res.locals.entity as EntityRow).id);
     if (!page) throw notFound("entity");
-    const rules = generateEntityRules(entityRulesInput(page.entity, page.incoming));
-    res.render("entities/detail.njk", { title: page.entity.name, ...page, rules });
+    const files = await entityFiles(db, page);
+    res.render("entities/detail.njk", { title: page.entity.name, ...page, files });
   });
 
   router.get("/entities/:entityId/edit", requirePermission("change_entity"), async (req, res) => {

@@ -60,7 +60,8 @@ const portArb = {
   UDP: fc.constantFrom(1, 53, 123, 514, 65535),
   ICMP: fc.constantFrom(0, 3, 8, 254, 255),
 };
-const flowArb: fc.Arbitrary<IncomingFlow> = fc.constantFrom(...PROTOCOLS).chain((protocol) =>
+// The first version's protocols: ICMPv6 joins IPv6 ends (test/support/firewall-v2.ts).
+const flowArb: fc.Arbitrary<IncomingFlow> = fc.constantFrom("TCP" as const, "UDP" as const, "ICMP" as const).chain((protocol) =>
   fc.record({
     protocol: fc.constant(protocol),
     port: portArb[protocol],
