@@ -28,21 +28,30 @@ export const text = (label = "This field") =>
     error: (issue) => (issue.input === undefined ? `${label} is required.` : `${label} must be a single text value.`),
   });
 
+/** The checks of a docs/usage.md name on trimmed text; `required` adds the empty check. */
+function nameChecks(label: string, required: boolean) {
+  const base = required ? z.string().min(1, `${label} is required.`) : z.string();
+  return base
+    .max(NAME_MAX, `${label} must be at most ${NAME_MAX} characters.`)
+    .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`)
+    .refine((v) => !FORMAT.test(v), {
+      error: (issue) =>
+        `${label} must not contain invisible characters such as zero-width spaces or direction marks (found ${formatCharacter(String(issue.input))}).`,
+    });
+}
+
 /** docs/usage.md name: 1–100 characters after trimming, no control or invisible format characters. */
 export const name = (label = "Name") =>
   text(label)
     .transform((v) => v.trim())
-    .pipe(
-      z
-        .string()
-        .min(1, `${label} is required.`)
-        .max(NAME_MAX, `${label} must be at most ${NAME_MAX} characters.`)
-        .refine((v) => !CONTROL.test(v), `${label} must not contain control characters (line breaks, tabs…).`)
-        .refine((v) => !FORMAT.test(v), {
-          error: (issue) =>
-            `${label} must not contain invisible characters such as zero-width spaces or direction marks (found ${formatCharacter(String(issue.input))}).`,
-        }),
-    );
+    .pipe(nameChecks(label, true));
+
+/** A text value that, when not empty after trimming, follows the name rules (Requested by, Reference). */
+export const optionalNameText = (label: string) =>
+  z
+    .string()
+    .transform((v) => v.trim())
+    .pipe(nameChecks(label, false));
 
 /** docs/usage.md description: optional free text, line breaks allowed, at most 10 000 characters. */
 export const description = text("Description")
