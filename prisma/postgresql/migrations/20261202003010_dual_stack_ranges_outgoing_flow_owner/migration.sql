@@ -6,7 +6,7 @@ ALTER TABLE "Entity" ADD COLUMN     "restrictOutgoing" BOOLEAN NOT NULL DEFAULT 
 
 -- AlterTable
 -- Hand-edited: every existing flow is one port (or ICMP type), so its range
--- ends where it starts; the column then has no default, as in the schema.
+-- ends where it starts, and the column then has no default, as in the schema.
 ALTER TABLE "Communication" ADD COLUMN     "expires" TEXT,
 ADD COLUMN     "portEnd" INTEGER,
 ADD COLUMN     "reference" TEXT NOT NULL DEFAULT '',
