@@ -2,6 +2,8 @@
 // one project of the project's generator (scripts/dataset.ts) under a name of
 // its own, all imported in one transaction through the real import. The
 // generator names location N the same whatever the seed, so the parts share them.
+// A part with --dual-stack makes the whole document version 2, which also reads
+// the version 1 parts (their new fields take the defaults).
 import { type DatasetProject, generateDataset, parseDatasetArgs } from "../../scripts/dataset.js";
 import type { Database } from "../../src/data/engine.js";
 import { importInterchange } from "../../src/data/interchange.js";
@@ -21,12 +23,14 @@ export async function loadProjects(
 ): Promise<{ entities: number; communications: number }[]> {
   const locations = new Map<string, { name: string; description: string }>();
   const projects: DatasetProject[] = [];
+  let version: 1 | 2 = 1;
   for (const part of parts) {
     const doc = generateDataset(parseDatasetArgs([...part.args, "--projects", "1"]));
+    if (doc.version === 2) version = 2;
     for (const location of doc.locations) locations.set(location.name, location);
     for (const project of doc.projects) projects.push({ ...project, name: part.name });
   }
-  const parsed = parseInterchange({ format: "conntrackt", version: 1, locations: [...locations.values()], projects });
+  const parsed = parseInterchange({ format: "conntrackt", version, locations: [...locations.values()], projects });
   if (!parsed.ok) throw new Error(`dataset refused: ${JSON.stringify(parsed.problems.slice(0, 3))}`);
   await importInterchange(db, parsed.doc, parsed.undeclaredLocations);
   return projects.map((p) => ({ entities: p.entities.length, communications: p.communications.length }));
