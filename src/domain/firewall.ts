@@ -88,7 +88,7 @@ export const ICMPV6_LINK_REASON =
   " an IPv6 network, at once for neighbour discovery, after a few minutes behind an MLD-snooping switch.";
 
 /** Reads one end or throws a RangeError naming the field under path. */
-function checkEnd(end: { address: string; netmask: string }, path: string): CheckedEnd {
+export function checkEnd(end: { address: string; netmask: string }, path: string): CheckedEnd {
   const text: unknown = end?.address;
   const ipv4 = typeof text === "string" ? parseIpv4(text) : null;
   if (ipv4 !== null) {
