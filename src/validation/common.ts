@@ -53,16 +53,20 @@ export const optionalNameText = (label: string) =>
     .transform((v) => v.trim())
     .pipe(nameChecks(label, false));
 
+/** docs/usage.md description rules under another label (a deployment's Note): optional free text, line breaks allowed, at most 10 000 characters. */
+export const descriptionText = (label: string) =>
+  text(label)
+    .optional()
+    .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
+    .pipe(
+      z
+        .string()
+        .max(DESCRIPTION_MAX, `${label} must be at most ${DESCRIPTION_MAX} characters.`)
+        .refine((v) => !DESCRIPTION_CONTROL.test(v), `${label} must not contain control characters.`),
+    );
+
 /** docs/usage.md description: optional free text, line breaks allowed, at most 10 000 characters. */
-export const description = text("Description")
-  .optional()
-  .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
-  .pipe(
-    z
-      .string()
-      .max(DESCRIPTION_MAX, `Description must be at most ${DESCRIPTION_MAX} characters.`)
-      .refine((v) => !DESCRIPTION_CONTROL.test(v), "Description must not contain control characters."),
-  );
+export const description = descriptionText("Description");
 
 /** The largest id a row can have: ids are 32-bit integers on both engines. */
 export const ID_MAX = 2_147_483_647;
