@@ -7,6 +7,7 @@ import nunjucks from "nunjucks";
 import { pinoHttp } from "pino-http";
 import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
+import { accountRouter } from "./routes/account.js";
 import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
@@ -120,6 +121,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(requireLogin(["/login", "/logout"]));
   app.use(csrfProtection(config.SESSION_SECRET));
   app.use(authRouter(deps));
+  // Every logged-in user has an account page, whatever their permissions.
+  app.use(accountRouter(deps));
   // Every other page is a data page: users without `view` are refused before
   // any URL id is looked up.
   app.use(requirePermission("view"));

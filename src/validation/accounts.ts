@@ -12,7 +12,7 @@ const username = name("Username").pipe(
   z.string().regex(/^[\w.@+-]+$/, "Username may contain only letters, digits and @ . + - _."),
 );
 
-const newPassword = text("Password").pipe(
+export const newPassword = text("Password").pipe(
   z.string().min(8, "Password must be at least 8 characters.").max(1024, "Password must be at most 1024 characters."),
 );
 

@@ -6,9 +6,10 @@
 import type { Router } from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createToken } from "../../src/data/tokens.js";
 import { saveGroup } from "../../src/data/users.js";
 import { PERMISSION_CODES, type PermissionCode } from "../../src/domain/constants.js";
-import { type Agent, createTestContext, type TestContext } from "../support/app.js";
+import { type Agent, createTestContext, PASSWORD, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
 
 /** A permission code, or "superuser" for the administration pages. */
@@ -60,6 +61,22 @@ const communicationForm = (s: Seed): Form => ({
 });
 const newUser = async () => ctx.user(unique("target"));
 const newGroup = async () => saveGroup(ctx.db, null, { name: unique("Group "), permissions: ["view"] });
+/** A token of the account holding no permission at all (the one the account rows run as). */
+const tokenOfPlainUser = async () => {
+  const user = await ctx.db.run((c) =>
+    c.user.findFirstOrThrow({
+      where: { username: { startsWith: "only" }, isSuperuser: false, permissions: { none: {} }, groups: { none: {} } },
+    }),
+  );
+  const token = await createToken(ctx.db, {
+    userId: user.id,
+    name: unique("revoked "),
+    tokenHash: unique("hash-"),
+    readOnly: true,
+    expiresAt: null,
+  });
+  return token.id;
+};
 
 const V: Need = "view";
 const rows: Row[] = [
@@ -355,6 +372,32 @@ const rows: Row[] = [
   // Search
   { method: "get", path: "/search", needs: [V], ok: 200, target: () => ({ url: "/search?q=alpha" }) },
   { method: "get", path: "/search/suggest", needs: [V], ok: 200, target: () => ({ url: "/search/suggest?q=alp" }) },
+  // The account page: any logged-in user, whatever their permissions (docs/usage.md, "Account")
+  { method: "get", path: "/account", needs: [], ok: 200, target: () => ({ url: "/account" }) },
+  {
+    method: "post",
+    path: "/account/password",
+    needs: [],
+    ok: 303,
+    target: () => ({
+      url: "/account/password",
+      form: { current: PASSWORD, password: "changed long one", password2: "changed long one" },
+    }),
+  },
+  {
+    method: "post",
+    path: "/account/tokens",
+    needs: [],
+    ok: 201,
+    target: () => ({ url: "/account/tokens", form: { name: unique("token "), expires: "", access: "read" } }),
+  },
+  {
+    method: "post",
+    path: "/account/tokens/:tokenId/revoke",
+    needs: [],
+    ok: 303,
+    target: async () => ({ url: `/account/tokens/${await tokenOfPlainUser()}/revoke`, form: {} }),
+  },
   // Administration: superusers only
   { method: "get", path: "/admin", needs: ["superuser"], ok: 200, target: () => ({ url: "/admin" }) },
   {
