@@ -163,10 +163,38 @@ const rows: Row[] = [
   },
   {
     method: "get",
+    path: "/projects/:id/nftables.zip",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/nftables.zip` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:id/locations/:locationId/nftables.zip",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/locations/${s.location.id}/nftables.zip` }),
+  },
+  {
+    method: "get",
     path: "/entities/:id/iptables",
     needs: [V],
     ok: 200,
     target: (s) => ({ url: `/entities/${s.a.id}/iptables` }),
+  },
+  {
+    method: "get",
+    path: "/entities/:id/ip6tables",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/ip6tables` }),
+  },
+  {
+    method: "get",
+    path: "/entities/:id/nftables",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/nftables` }),
   },
   {
     method: "get",
