@@ -1,9 +1,11 @@
 // Export and import of the docs/cli.md interchange document.
 //
-// Export is deterministic: locations, projects, entities and interfaces by
-// name, communications by source entity, source interface, destination
-// entity, destination interface, protocol (TCP, UDP, ICMP) and port; names
-// compare by UTF-16 code units, so the order never depends on the locale.
+// Export writes version 2 and is deterministic: locations, projects, entities
+// and interfaces by name, communications by source entity, source interface,
+// destination entity, destination interface, protocol (TCP, UDP, ICMP,
+// ICMPv6), first port and last port; names compare by UTF-16 code units, so
+// the order never depends on the locale. Every field is written, in the order
+// of docs/cli.md, so a document written, read and written again is the same.
 //
 // Import is all-or-nothing. The document is validated first (structure, then
 // the references between items: src/validation/interchange.ts), then, in ONE
@@ -19,6 +21,7 @@ import { PROTOCOLS, type Protocol } from "../domain/constants.js";
 import type {
   InterchangeCommunication,
   InterchangeDocument,
+  InterchangeEntity,
   InterchangeProject,
   Problem,
 } from "../validation/interchange.js";
@@ -56,7 +59,8 @@ export function compareCommunications(a: InterchangeCommunication, b: Interchang
     compareText(a.destination.entity, b.destination.entity) ||
     compareText(a.destination.interface, b.destination.interface) ||
     PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) ||
-    a.port - b.port
+    a.port - b.port ||
+    a.portEnd - b.portEnd
   );
 }
 
@@ -83,7 +87,7 @@ export async function exportInterchange(
       }),
       c.entity.findMany({
         where: scope,
-        select: { id: true, name: true, description: true, projectId: true, locationId: true },
+        select: { id: true, name: true, description: true, projectId: true, locationId: true, restrictOutgoing: true },
       }),
       c.interface.findMany({
         where: { entity: scope },
@@ -92,7 +96,17 @@ export async function exportInterchange(
       // A communication's ends are in one project (docs/usage.md): its source's.
       c.communication.findMany({
         where: { source: { entity: scope } },
-        select: { sourceId: true, destinationId: true, protocol: true, port: true, description: true },
+        select: {
+          sourceId: true,
+          destinationId: true,
+          protocol: true,
+          port: true,
+          portEnd: true,
+          description: true,
+          requestedBy: true,
+          reference: true,
+          expires: true,
+        },
       }),
     ]),
   );
@@ -105,13 +119,14 @@ export async function exportInterchange(
   for (const p of projects) {
     byProject.set(p.id, { name: p.name, description: p.description, entities: [], communications: [] });
   }
-  const entityRows = new Map<number, { projectId: number; entity: InterchangeProject["entities"][number] }>();
+  const entityRows = new Map<number, { projectId: number; entity: InterchangeEntity }>();
   for (const e of entities) {
-    const entity = {
+    const entity: InterchangeEntity = {
       name: e.name,
       description: e.description,
       location: locationNames.get(e.locationId) ?? "",
-      interfaces: [] as InterchangeProject["entities"][number]["interfaces"],
+      restrictOutgoing: e.restrictOutgoing,
+      interfaces: [],
     };
     entityRows.set(e.id, { projectId: e.projectId, entity });
     byProject.get(e.projectId)?.entities.push(entity);
@@ -132,7 +147,11 @@ export async function exportInterchange(
       destination: { entity: destination.entity, interface: destination.interface },
       protocol: k.protocol as Protocol,
       port: k.port,
+      portEnd: k.portEnd,
       description: k.description,
+      requestedBy: k.requestedBy,
+      reference: k.reference,
+      expires: k.expires,
     });
   }
   const list = [...byProject.values()].sort(byName);
@@ -149,7 +168,7 @@ export async function exportInterchange(
   };
 }
 
-/** The document as UTF-8 JSON text: two-space indent, keys in docs/cli.md order, final newline. */
+/** The document as UTF-8 JSON text: two-space indent, keys in docs/cli.md order (as built), final newline. */
 export function serializeInterchange(doc: InterchangeDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -256,8 +275,11 @@ export async function importInterchange(
               destinationId: endpoint(k.destination),
               protocol: k.protocol,
               port: k.port,
-              portEnd: k.port,
+              portEnd: k.portEnd,
               description: k.description,
+              requestedBy: k.requestedBy,
+              reference: k.reference,
+              expires: k.expires,
             })),
           });
           communicationsDone += part.length;
@@ -300,7 +322,13 @@ async function writeEntities(
       data: part.map((e) => {
         const locationId = locationIds.get(e.location);
         if (locationId === undefined) throw new Error(`location ${e.location} was not resolved`);
-        return { name: e.name, description: e.description, projectId, locationId };
+        return {
+          name: e.name,
+          description: e.description,
+          projectId,
+          locationId,
+          restrictOutgoing: e.restrictOutgoing,
+        };
       }),
       select: { id: true, name: true },
     });

@@ -1,7 +1,9 @@
-// The JSON export (docs/cli.md, `conntrackt export`) of one fixed fixture as
-// golden files under test/golden/export/, on every engine: the whole database
-// and one project. The fixture is created out of order, with names and
-// descriptions that need escaping, so the goldens pin sorting and encoding.
+// The JSON export (docs/cli.md, `conntrackt export`, version 2) of one fixed
+// fixture as golden files under test/golden/export/, on every engine: the whole
+// database and one project. The fixture is created out of order, with names and
+// descriptions that need escaping, so the goldens pin sorting and encoding; it
+// holds IPv6 hosts and a network, a range, ICMPv6, an entity that restricts
+// outgoing traffic and a flow with Requested by, Reference and Expires.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommunication } from "../../src/data/communications.js";
 import { createEntity } from "../../src/data/entities.js";
@@ -31,7 +33,13 @@ async function buildFixture(c: TestContext) {
     projectId: acme.id,
     locationId: main.id,
   });
-  const app1 = await createEntity(db, { name: "app1", description: "", projectId: acme.id, locationId: main.id });
+  const app1 = await createEntity(db, {
+    name: "app1",
+    description: "",
+    projectId: acme.id,
+    locationId: main.id,
+    restrictOutgoing: true,
+  });
   const admins = await createEntity(db, {
     name: "admins",
     description: "Office subnet",
@@ -47,18 +55,38 @@ async function buildFixture(c: TestContext) {
   const app1eth0 = await iface(app1.id, "eth0", "192.168.1.10");
   const adminsNet = await iface(admins.id, "lan", "10.10.4.0", "255.255.255.0");
   await iface(solo.id, "eth0", "172.16.0.1");
+  const db1v6 = await iface(db1.id, "eth0-v6", "fd00:77::21", "128");
+  const app1v6 = await iface(app1.id, "eth0-v6", "fd00:77::10", "128");
+  const adminsV6 = await iface(admins.id, "lan-v6", "fd00:77:9::", "64");
 
   const flow = (
     source: number,
     destination: number,
-    protocol: "TCP" | "UDP" | "ICMP",
+    protocol: "TCP" | "UDP" | "ICMP" | "ICMPv6",
     port: number,
     description = "",
-  ) => createCommunication(db, acme.id, { sourceId: source, destinationId: destination, protocol, port, description });
+    more: { portEnd?: number; requestedBy?: string; reference?: string; expires?: string } = {},
+  ) =>
+    createCommunication(db, acme.id, {
+      sourceId: source,
+      destinationId: destination,
+      protocol,
+      port,
+      description,
+      ...more,
+    });
   await flow(adminsNet.id, db1eth0.id, "TCP", 22, "SSH, from the office");
   await flow(app1eth0.id, db1eth0.id, "TCP", 5432, "Application database");
   await flow(app1eth0.id, db1eth1.id, "UDP", 514, 'syslog "quoted" \\ backslash');
   await flow(adminsNet.id, app1eth0.id, "ICMP", 8, "ping");
+  await flow(app1v6.id, db1v6.id, "TCP", 8000, "Application ports", {
+    portEnd: 8100,
+    requestedBy: "Alice Martin",
+    reference: "CHG-1234",
+    expires: "2027-03-31",
+  });
+  await flow(app1v6.id, db1v6.id, "TCP", 8000, "The first port alone");
+  await flow(adminsV6.id, db1v6.id, "ICMPv6", 128, "ping over IPv6");
 }
 
 beforeAll(async () => {
