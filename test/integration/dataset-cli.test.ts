@@ -1,6 +1,6 @@
 // The data set generator's command line (scripts/dataset.ts, docs/development.md)
 // in child processes, kept out of the fast unit run: the same bytes as the
-// function, --help and a wrong option. The generator itself: test/unit/dataset.test.ts.
+// function (version 1 and --dual-stack), --help and a wrong option. The generator itself: test/unit/dataset.test.ts.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { generateDataset, serializeDataset } from "../../scripts/dataset.js";
@@ -19,6 +19,16 @@ describe("scripts/dataset.ts on the command line", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(serializeDataset(generateDataset({ preset: "small", seed: 5 })));
+    const dual = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/dataset.ts", "--dual-stack", "--today", "2026-06-01", "--seed", "5"],
+      { cwd: projectRoot, encoding: "utf8" },
+    );
+    expect(dual.stderr).toBe("");
+    expect(dual.status).toBe(0);
+    expect(dual.stdout).toBe(
+      serializeDataset(generateDataset({ preset: "small", seed: 5, dualStack: true, today: "2026-06-01" })),
+    );
   });
 
   it("explains its options on --help and refuses a wrong one with exit code 2", () => {
@@ -39,6 +49,8 @@ describe("scripts/dataset.ts on the command line", () => {
       "--subnets",
       "--seed",
       "--nasty",
+      "--dual-stack",
+      "--today",
     ]) {
       expect(help.stdout).toContain(flag);
     }

@@ -1,8 +1,11 @@
 // The seeded data set generator (scripts/dataset.ts, docs/development.md):
 // deterministic by seed, the preset sizes, every uniqueness rule of the
 // interchange document (docs/cli.md), valid through parseInterchange in plain
-// and hostile mode, and hostile mode really hostile. The command line itself
+// and hostile mode, and hostile mode really hostile; the presets' bytes pinned,
+// since other tests and the benchmarks rely on them. The --dual-stack version 2
+// document: test/unit/dataset-dual-stack.test.ts. The command line itself
 // (child processes): test/integration/dataset-cli.test.ts.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type DatasetDocument,
@@ -15,6 +18,7 @@ import {
 } from "../../scripts/dataset.js";
 import { parseIpv4 } from "../../src/domain/ipv4.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
+import { expectGolden } from "../support/golden.js";
 
 const fromArgs = (args: string[]) => generateDataset(parseDatasetArgs(args));
 
@@ -92,6 +96,29 @@ describe("determinism", () => {
       expect(b).toEqual(a.slice(0, 3));
     }
     expect(generateDataset({ locations: 2 }).locations.map((l) => l.name)).toEqual(["Location 1", "Location 2"]);
+  });
+});
+
+describe("the presets' bytes, which other tests and the benchmarks rely on", () => {
+  it("writes the small preset as test/golden/dataset/small.json", () => {
+    expectGolden("dataset/small.json", serializeDataset(fromArgs(["--preset", "small"])));
+  });
+
+  it.each([
+    [["--preset", "medium"], "75b0c4b0b82c6483eb62b052213c1456220c64a3879c336d968bbb75105aba7a"],
+    [["--preset", "large"], "8fb70835ba138309e381518fe139b0b87de4e41b76e0ade4a8759e19e8c84db6"],
+    [["--preset", "huge"], "00bf54aba23487110a9e37a688281ce3c45a94cc36000d3cb1fa50f94bd50c0a"],
+    [["--nasty"], "d38f16f584fde81cf744eefb7fd74854b67e2f8db901e1d11998a2c2deca6558"],
+    [
+      ["--nasty", "--projects", "2", "--entities", "25", "--interfaces", "3", "--subnets", "0.3", "--seed", "7"],
+      "736023dbde0a9f86e6339d362f09ba48e9f4b5dfb7c8540bc2a4988dcdba17f0",
+    ],
+  ])("%j keeps its SHA-256", (args, sha256) => {
+    expect(
+      createHash("sha256")
+        .update(serializeDataset(fromArgs(args)))
+        .digest("hex"),
+    ).toBe(sha256);
   });
 });
 
