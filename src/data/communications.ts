@@ -1,6 +1,7 @@
 // Communications (docs/usage.md): flows between interfaces of one project.
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
+import { addressFamily, familyMessages, flowFamilyIssue } from "../domain/flow-rules.js";
 import type { Database, Engine, Tx } from "./engine.js";
 import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
@@ -81,7 +82,7 @@ export async function projectInterfaceOptions(db: Database, projectId: number): 
 
 export class CommunicationEndsError extends RefusedChange {
   constructor(
-    override readonly field: "source" | "destination",
+    override readonly field: "source" | "destination" | "protocol",
     message: string,
   ) {
     super(field, message);
@@ -95,8 +96,9 @@ const endGone = (column: string) =>
     : new CommunicationEndsError("source", "This source interface no longer exists: choose another.");
 
 /**
- * Checks docs/usage.md rule for the two ends (interfaces of different entities of
- * the given project) inside the transaction that writes.
+ * Checks docs/usage.md rules for the two ends inside the transaction that
+ * writes: interfaces of different entities of the given project, of one
+ * address family, which the protocol fits (ICMP IPv4, ICMPv6 IPv6).
  */
 async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: CommunicationInput): Promise<void> {
   // The ends and their entities stay as checked until the write commits (lockRows).
@@ -114,7 +116,7 @@ async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: Commu
   // state of the database even on PostgreSQL.
   const ends = await tx.interface.findMany({
     where: { id: { in: [input.sourceId, input.destinationId] }, entity: { projectId } },
-    select: { id: true, entityId: true },
+    select: { id: true, entityId: true, address: true },
   });
   const source = ends.find((e) => e.id === input.sourceId);
   const destination = ends.find((e) => e.id === input.destinationId);
@@ -122,6 +124,10 @@ async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: Commu
   if (!destination) throw new CommunicationEndsError("destination", "Choose a destination interface of this project.");
   if (source.entityId === destination.entityId)
     throw new CommunicationEndsError("destination", "Source and destination must be on different entities.");
+  const family = flowFamilyIssue(input.protocol, addressFamily(source.address), addressFamily(destination.address));
+  // Mixed ends: the destination is the field to change, as for the other pair rules; else the protocol.
+  if (family !== null)
+    throw new CommunicationEndsError(family === familyMessages.mixed ? "destination" : "protocol", family);
 }
 
 export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {

@@ -1,7 +1,8 @@
 // Entities (docs/usage.md): the project page and entity page data, each
 // in a fixed number of queries, and entity changes with their rules.
-import type { Protocol } from "../domain/constants.js";
-import type { PreviewNode } from "../domain/display.js";
+import { PROTOCOLS, type Protocol } from "../domain/constants.js";
+import { addressText, type PreviewNode } from "../domain/display.js";
+import { type ExpiryState, expiryState, todayUtc } from "../domain/expiry.js";
 import type { Database, Engine, Tx } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 import { previewEntities } from "./preview.js";
@@ -11,6 +12,8 @@ export interface EntityInput {
   description: string;
   projectId: number;
   locationId: number;
+  /** Filter what the entity sends too (docs/usage.md); absent means false. */
+  restrictOutgoing?: boolean;
 }
 
 export interface EntityRow {
@@ -19,6 +22,7 @@ export interface EntityRow {
   description: string;
   project: { id: number; name: string };
   location: { id: number; name: string };
+  restrictOutgoing: boolean;
 }
 
 export interface InterfaceRow {
@@ -27,18 +31,28 @@ export interface InterfaceRow {
   description: string;
   address: string;
   netmask: string;
+  /** The address as shown (src/domain/display.ts addressText): `fd00:77::21`, `10.0.0.0/255.255.255.0`. */
+  display: string;
 }
 
 export interface CommunicationEnd {
   entity: { id: number; name: string };
-  interface: { id: number; name: string; address: string; netmask: string };
+  interface: { id: number; name: string; address: string; netmask: string; display: string };
 }
 
 export interface CommunicationRow {
   id: number;
   protocol: Protocol;
   port: number;
+  /** Equal to port for one port or type. */
+  portEnd: number;
   description: string;
+  requestedBy: string;
+  reference: string;
+  /** The last day the flow is enforced (`YYYY-MM-DD`), or null: it never expires. */
+  expires: string | null;
+  /** expired, expiring (within 14 days) or active, as of the day the row was read (UTC). */
+  expiry: ExpiryState;
   source: CommunicationEnd;
   destination: CommunicationEnd;
 }
@@ -49,6 +63,7 @@ const entitySelect = {
   description: true,
   project: { select: { id: true, name: true } },
   location: { select: { id: true, name: true } },
+  restrictOutgoing: true,
 } as const;
 
 const endSelect = {
@@ -59,37 +74,65 @@ const endSelect = {
   entity: { select: { id: true, name: true } },
 } as const;
 
-export const communicationSelect = {
-  id: true,
+/** The columns of a communication itself, without its ends. */
+const flowColumns = {
   protocol: true,
   port: true,
+  portEnd: true,
   description: true,
+  requestedBy: true,
+  reference: true,
+  expires: true,
+} as const;
+
+interface FlowColumns {
+  protocol: string;
+  port: number;
+  portEnd: number;
+  description: string;
+  requestedBy: string;
+  reference: string;
+  expires: string | null;
+}
+
+/** A communication's own fields as a row carries them, with its expiry state on `today`. */
+function flowFields(c: FlowColumns, today: string) {
+  return {
+    protocol: c.protocol as Protocol,
+    port: c.port,
+    portEnd: c.portEnd,
+    description: c.description,
+    requestedBy: c.requestedBy,
+    reference: c.reference,
+    expires: c.expires,
+    expiry: expiryState(c.expires, today),
+  };
+}
+
+/** An interface as the ends of a communication row carry it. */
+const endInterface = (i: { id: number; name: string; address: string; netmask: string }) => ({
+  id: i.id,
+  name: i.name,
+  address: i.address,
+  netmask: i.netmask,
+  display: addressText(i),
+});
+
+export const communicationSelect = {
+  id: true,
+  ...flowColumns,
   source: { select: endSelect },
   destination: { select: endSelect },
 } as const;
 
 type EndRow = { id: number; name: string; address: string; netmask: string; entity: { id: number; name: string } };
 
-export function toCommunicationRow(c: {
-  id: number;
-  protocol: string;
-  port: number;
-  description: string;
-  source: EndRow;
-  destination: EndRow;
-}): CommunicationRow {
-  const end = (i: EndRow): CommunicationEnd => ({
-    entity: i.entity,
-    interface: { id: i.id, name: i.name, address: i.address, netmask: i.netmask },
-  });
-  return {
-    id: c.id,
-    protocol: c.protocol as Protocol,
-    port: c.port,
-    description: c.description,
-    source: end(c.source),
-    destination: end(c.destination),
-  };
+export function toCommunicationRow(
+  c: FlowColumns & { id: number; source: EndRow; destination: EndRow },
+  today: string = todayUtc(),
+): CommunicationRow {
+  const end = (i: EndRow): CommunicationEnd => ({ entity: i.entity, interface: endInterface(i) });
+  return { id: c.id, ...flowFields(c, today), source: end(c.source), destination: end(c.destination) };
 }
 
 /**
@@ -140,13 +183,10 @@ export interface EntityPage {
 // with `IN (…)` lists that it splits every few hundred ids, which would make
 // the number of statements grow with the data.
 
-interface FlatCommunication {
+interface FlatCommunication extends FlowColumns {
   id: number;
   sourceId: number;
   destinationId: number;
-  protocol: string;
-  port: number;
-  description: string;
 }
 
 interface FlatInterface {
@@ -161,9 +201,7 @@ const flatCommunication = {
   id: true,
   sourceId: true,
   destinationId: true,
-  protocol: true,
-  port: true,
-  description: true,
+  ...flowColumns,
 } as const;
 const flatInterface = { id: true, name: true, address: true, netmask: true, entityId: true } as const;
 
@@ -171,6 +209,7 @@ function joinCommunications(
   rows: FlatCommunication[],
   interfaces: FlatInterface[],
   entities: { id: number; name: string }[],
+  today: string = todayUtc(),
 ): CommunicationRow[] {
   const ifaces = new Map(interfaces.map((i) => [i.id, i]));
   const names = new Map(entities.map((e) => [e.id, e.name]));
@@ -179,24 +218,27 @@ function joinCommunications(
     if (!i) throw new Error(`interface ${interfaceId} missing from the page query`);
     return {
       entity: { id: i.entityId, name: names.get(i.entityId) ?? "" },
-      interface: { id: i.id, name: i.name, address: i.address, netmask: i.netmask },
+      interface: endInterface(i),
     };
   };
   return rows.map((c) => ({
     id: c.id,
-    protocol: c.protocol as Protocol,
-    port: c.port,
-    description: c.description,
+    ...flowFields(c, today),
     source: end(c.sourceId),
     destination: end(c.destinationId),
   }));
 }
 
-const PROTOCOL_ORDER: Record<string, number> = { TCP: 0, UDP: 1, ICMP: 2 };
 const compareText = (a: string, b: string) => a.localeCompare(b);
 
+/** Protocol in PROTOCOLS order, then the first port, then the last (docs/usage.md). */
 function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
-  return (PROTOCOL_ORDER[a.protocol] ?? 9) - (PROTOCOL_ORDER[b.protocol] ?? 9) || a.port - b.port || a.id - b.id;
+  return (
+    PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) ||
+    a.port - b.port ||
+    a.portEnd - b.portEnd ||
+    a.id - b.id
+  );
 }
 
 /** The entity page (docs/usage.md): six queries whatever the entity holds. */
@@ -226,7 +268,7 @@ export async function getEntityPage(db: Database, id: number): Promise<EntityPag
     const allEntities = [{ id: entity.id, name: entity.name }, ...otherEntities];
     return {
       entity,
-      interfaces: interfaces.map(({ entityId: _, ...i }) => i),
+      interfaces: interfaces.map(({ entityId: _, ...i }) => ({ ...i, display: addressText(i) })),
       incoming: joinCommunications(incoming, allInterfaces, allEntities).sort(byProtocolPort),
       outgoing: joinCommunications(outgoing, allInterfaces, allEntities).sort(byProtocolPort),
     };
@@ -237,6 +279,8 @@ export interface ProjectPage {
   /** Blocks of entities per location, locations alphabetical. */
   locations: { id: number; name: string; entities: { id: number; name: string; description: string }[] }[];
   communications: CommunicationRow[];
+  /** The flows that are expired or expire within 14 days, expired first, then by date (docs/usage.md). */
+  expiring: CommunicationRow[];
   entityIds: number[];
 }
 
@@ -272,6 +316,9 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
   return {
     locations: blocks,
     communications: rows,
+    expiring: rows
+      .filter((r) => r.expiry !== "active")
+      .sort((a, b) => (a.expires ?? "").localeCompare(b.expires ?? "") || a.id - b.id),
     entityIds: entities.map((e) => e.id).sort((a, b) => a - b),
   };
 }
@@ -293,6 +340,8 @@ const entityData = (i: EntityInput) => ({
   description: i.description,
   projectId: i.projectId,
   locationId: i.locationId,
+  // Absent: a new entity takes the default (off), an edited one keeps its setting.
+  ...(i.restrictOutgoing === undefined ? {} : { restrictOutgoing: i.restrictOutgoing }),
 });
 
 const projectGone = () => new RefusedChange("project", "This project no longer exists: choose another from the list.");

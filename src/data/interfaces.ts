@@ -1,5 +1,6 @@
 // Interfaces (docs/usage.md): an entity's addresses.
 import type { PreviewNode } from "../domain/display.js";
+import { addressFamily } from "../domain/flow-rules.js";
 import type { Database } from "./engine.js";
 import { lockRows, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
@@ -67,10 +68,24 @@ export class InterfaceMoveError extends RefusedChange {
   }
 }
 
+/** Why an interface's address cannot change family; the message is the form's. */
+export class InterfaceFamilyError extends RefusedChange {
+  constructor(from: string, to: string) {
+    super(
+      "address",
+      `The address cannot change from ${from} to ${to} while the interface has communications: a communication joins two addresses of one family. Delete its communications first, or add another interface.`,
+    );
+  }
+}
+
+const FAMILY_NAMES = { ipv4: "IPv4", ipv6: "IPv6" } as const;
+
 /**
  * Updates an interface; null when it is gone. It may only move to an entity
  * of the same project, and not to the entity at the other end of one of its
  * communications: that flow would join an entity to itself (docs/usage.md).
+ * Its address may change family (IPv4, IPv6) only while no communication uses
+ * it: each of them would join two families.
  */
 export async function updateInterface(
   db: Database,
@@ -83,6 +98,11 @@ export async function updateInterface(
         await lockRows(tx, db.engine, "Interface", [id], "UPDATE");
         const current = await tx.interface.findUnique({ where: { id }, select });
         if (!whole(current, "entity")) return null;
+        const [from, to] = [addressFamily(current.address), addressFamily(input.address)];
+        if (from !== to) {
+          const flows = await tx.communication.count({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
+          if (flows > 0) throw new InterfaceFamilyError(FAMILY_NAMES[from], FAMILY_NAMES[to]);
+        }
         if (current.entity.id !== input.entityId) {
           const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
           if (!target) throw entityGone();

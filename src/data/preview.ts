@@ -27,7 +27,7 @@ async function interfaceNodes(c: Client, scope: Prisma.InterfaceWhereInput): Pro
     }),
     c.communication.findMany({
       where: { OR: [{ source: scope }, { destination: scope }] },
-      select: { id: true, sourceId: true, destinationId: true, protocol: true, port: true },
+      select: { id: true, sourceId: true, destinationId: true, protocol: true, port: true, portEnd: true },
       orderBy: { id: "asc" },
     }),
     c.interface.findMany({ where: ends, select: { id: true, entityId: true } }),
@@ -48,6 +48,7 @@ async function interfaceNodes(c: Client, scope: Prisma.InterfaceWhereInput): Pro
         destination: nameOf(k.destinationId),
         protocol: k.protocol,
         port: k.port,
+        portEnd: k.portEnd,
       }),
       children: [],
     };

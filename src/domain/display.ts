@@ -5,12 +5,41 @@ export function entityLabel(e: { name: string; project: string; location: string
   return `${e.name} (${e.project} - ${e.location})`;
 }
 
-export function interfaceLabel(i: { entity: string; address: string; netmask: string }): string {
-  return i.netmask === HOST_NETMASK ? `${i.entity} (${i.address})` : `${i.entity} (${i.address}/${i.netmask})`;
+/** The prefix length an IPv6 interface stores for one host. */
+const IPV6_HOST_PREFIX = "128";
+
+/**
+ * An interface's address as shown: `ADDRESS` for one host (IPv4 or IPv6),
+ * `ADDRESS/NETMASK` for an IPv4 network, `ADDRESS/PREFIX` for an IPv6 one.
+ * IPv4 netmasks are stored dotted and IPv6 ones as a prefix length, so a
+ * stored `128` is always an IPv6 host.
+ */
+export function addressText(i: { address: string; netmask: string }): string {
+  return isHostNetmask(i.netmask) ? i.address : `${i.address}/${i.netmask}`;
 }
 
-export function communicationLabel(c: { source: string; destination: string; protocol: string; port: number }): string {
-  return `${c.source} -> ${c.destination} (${c.protocol}:${c.port})`;
+/** Whether a stored netmask means one host: `255.255.255.255` (IPv4) or `128` (IPv6). */
+export function isHostNetmask(netmask: string): boolean {
+  return netmask === HOST_NETMASK || netmask === IPV6_HOST_PREFIX;
+}
+
+export function interfaceLabel(i: { entity: string; address: string; netmask: string }): string {
+  return `${i.entity} (${addressText(i)})`;
+}
+
+/** `22` for one port or type, `8000-8100` for a range. */
+export function portsText(c: { port: number; portEnd?: number }): string {
+  return c.portEnd === undefined || c.portEnd === c.port ? String(c.port) : `${c.port}-${c.portEnd}`;
+}
+
+export function communicationLabel(c: {
+  source: string;
+  destination: string;
+  protocol: string;
+  port: number;
+  portEnd?: number;
+}): string {
+  return `${c.source} -> ${c.destination} (${c.protocol}:${portsText(c)})`;
 }
 
 /** One line of a deletion preview with what goes along with it. */

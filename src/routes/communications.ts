@@ -12,7 +12,7 @@ import { getEntity } from "../data/entities.js";
 import { refusalAsFieldError } from "../data/errors.js";
 import { getProject } from "../data/projects.js";
 import { PROTOCOLS } from "../domain/constants.js";
-import { communicationLabel } from "../domain/display.js";
+import { communicationLabel, portsText } from "../domain/display.js";
 import { type CommunicationForm, communicationForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
@@ -24,7 +24,9 @@ import { safeNext } from "../web/safe-next.js";
 
 type Loaded = CommunicationRow & { projectId: number };
 
-const duplicate = () => ({ port: "This communication (same source, destination, protocol and port) already exists." });
+const duplicate = () => ({
+  port: "This communication (same source, destination, protocol and port or port range) already exists.",
+});
 const protocolOptions = PROTOCOLS.map((p) => ({ value: p, label: p }));
 
 const label = (c: CommunicationRow) =>
@@ -33,6 +35,7 @@ const label = (c: CommunicationRow) =>
     destination: c.destination.entity.name,
     protocol: c.protocol,
     port: c.port,
+    portEnd: c.portEnd,
   });
 
 const toInput = (data: CommunicationForm) => ({ ...data, sourceId: data.source, destinationId: data.destination });
@@ -92,6 +95,9 @@ export function communicationsRouter({ db }: AppDeps): Router {
       protocol: "TCP",
       port: "",
       description: "",
+      requestedBy: "",
+      reference: "",
+      expires: "",
     });
   });
   router.post("/communications/new", requirePermission("add_communication"), async (req, res) => {
@@ -105,7 +111,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
       save: (data) =>
         saveEnds(async () => {
           await createCommunication(db, project.id, toInput(data));
-          flash(req, "success", `Communication ${data.protocol}:${data.port} was added.`);
+          flash(req, "success", `Communication ${data.protocol}:${portsText(data)} was added.`);
           return next;
         }),
     });
@@ -118,8 +124,11 @@ export function communicationsRouter({ db }: AppDeps): Router {
       source: c.source.interface.id,
       destination: c.destination.interface.id,
       protocol: c.protocol,
-      port: c.port,
+      port: portsText(c),
       description: c.description,
+      requestedBy: c.requestedBy,
+      reference: c.reference,
+      expires: c.expires ?? "",
     });
   });
   router.post("/communications/:communicationId/edit", requirePermission("change_communication"), async (req, res) => {
@@ -133,7 +142,7 @@ export function communicationsRouter({ db }: AppDeps): Router {
       save: (data) =>
         saveEnds(async () => {
           if (!(await updateCommunication(db, c.id, c.projectId, toInput(data)))) throw notFound("communication");
-          flash(req, "success", `Communication ${data.protocol}:${data.port} was changed.`);
+          flash(req, "success", `Communication ${data.protocol}:${portsText(data)} was changed.`);
           return next;
         }),
     });

@@ -67,7 +67,13 @@ export function entitiesRouter(deps: AppDeps): Router {
 
   router.get("/entities/new", requirePermission("add_entity"), async (req, res) => {
     const { fixed, page } = await formPage(req, "Add entity", addCancel(req));
-    renderForm(res, page, { name: "", description: "", project: fixed.project ?? "", location: fixed.location ?? "" });
+    renderForm(res, page, {
+      name: "",
+      description: "",
+      project: fixed.project ?? "",
+      location: fixed.location ?? "",
+      restrictOutgoing: false,
+    });
   });
   router.post("/entities/new", requirePermission("add_entity"), async (req, res) => {
     const { fixed, page } = await formPage(req, "Add entity", addCancel(req));

@@ -10,8 +10,8 @@ import {
   interfaceDeletionPreview,
   updateInterface,
 } from "../data/interfaces.js";
-import { DEFAULT_INTERFACE_NAME, HOST_NETMASK } from "../domain/constants.js";
-import { countPreview, entityLabel, interfaceLabel } from "../domain/display.js";
+import { DEFAULT_INTERFACE_NAME } from "../domain/constants.js";
+import { countPreview, entityLabel, interfaceLabel, isHostNetmask } from "../domain/display.js";
 import { interfaceForm } from "../validation/entities.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
@@ -68,7 +68,8 @@ export function interfacesRouter({ db }: AppDeps): Router {
       description: "",
       entity: fixedEntity ?? "",
       address: "",
-      netmask: HOST_NETMASK,
+      // Empty, not 255.255.255.255: that mask is an error with an IPv6 address (docs/usage.md).
+      netmask: "",
     });
   });
   router.post("/interfaces/new", requirePermission("add_interface"), async (req, res) => {
@@ -111,7 +112,12 @@ export function interfacesRouter({ db }: AppDeps): Router {
   };
   router.get("/interfaces/:interfaceId/edit", requirePermission("change_interface"), async (_req, res) => {
     const iface = res.locals.iface as InterfaceDetail;
-    renderForm(res, (await editPage(iface)).page, { ...iface, entity: iface.entity.id });
+    renderForm(res, (await editPage(iface)).page, {
+      ...iface,
+      entity: iface.entity.id,
+      // One host shows as an empty Netmask, as the add form leaves it.
+      netmask: isHostNetmask(iface.netmask) ? "" : iface.netmask,
+    });
   });
   router.post("/interfaces/:interfaceId/edit", requirePermission("change_interface"), async (req, res) => {
     const iface = res.locals.iface as InterfaceDetail;

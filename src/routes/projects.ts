@@ -57,6 +57,10 @@ export function projectsRouter(deps: AppDeps): Router {
       title: project.name,
       project,
       ...page,
+      expiryCounts: {
+        expired: page.expiring.filter((c) => c.expiry === "expired").length,
+        expiring: page.expiring.filter((c) => c.expiry === "expiring").length,
+      },
       coloursVersion: page.entityIds.length,
       diagram: await projectDiagram(deps, dot, page.entityIds.length),
     });

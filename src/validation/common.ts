@@ -96,6 +96,15 @@ export const many = <T extends z.ZodType<unknown, string>>(item: T) =>
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
     .pipe(z.array(item));
 
+/**
+ * For an object's superRefine that reads some fields: run it when those fields
+ * parsed, whatever the others' issues, so a form shows every message at once.
+ */
+export const whenFieldsParsed = (...fields: string[]) => ({
+  when: (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
+    !payload.issues.some((issue) => fields.includes(String(issue.path?.[0]))),
+});
+
 export type FieldErrors = Record<string, string>;
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };

@@ -3,7 +3,7 @@
 // live in src/data.
 import { z } from "zod";
 import { DEFAULT_INTERFACE_NAME } from "../domain/constants.js";
-import { checkbox, description, id, name, text } from "./common.js";
+import { checkbox, description, id, name, text, whenFieldsParsed } from "./common.js";
 import {
   expiresRule,
   type InterfaceAddress,
@@ -41,10 +41,13 @@ export const interfaceForm = z
     netmask: optionalText("Netmask"),
   })
   // A refinement, not a transform, so the other fields' messages show too.
-  .superRefine((v, ctx) => {
-    const read = readInterfaceAddress(v.address, v.netmask);
-    if (!read.ok) ctx.addIssue({ code: "custom", path: [read.field], message: read.message });
-  })
+  .superRefine(
+    (v, ctx) => {
+      const read = readInterfaceAddress(v.address, v.netmask);
+      if (!read.ok) ctx.addIssue({ code: "custom", path: [read.field], message: read.message });
+    },
+    whenFieldsParsed("address", "netmask"),
+  )
   .transform((v) => {
     const read = readInterfaceAddress(v.address, v.netmask) as InterfaceAddress;
     return { ...v, address: read.address, netmask: read.netmask, family: read.family };
@@ -64,13 +67,16 @@ export const communicationForm = z
     reference: optionalText("Reference").pipe(referenceRule()),
     expires: optionalText("Expires").pipe(expiresRule()),
   })
-  .superRefine((v, ctx) => {
-    if (v.source === v.destination) {
-      ctx.addIssue({ code: "custom", path: ["destination"], message: "Source and destination must differ." });
-    }
-    const ports = readPorts(v.protocol, v.port);
-    if (!ports.ok) ctx.addIssue({ code: "custom", path: ["port"], message: ports.message });
-  })
+  .superRefine(
+    (v, ctx) => {
+      if (v.source === v.destination) {
+        ctx.addIssue({ code: "custom", path: ["destination"], message: "Source and destination must differ." });
+      }
+      const ports = readPorts(v.protocol, v.port);
+      if (!ports.ok) ctx.addIssue({ code: "custom", path: ["port"], message: ports.message });
+    },
+    whenFieldsParsed("source", "destination", "protocol", "port"),
+  )
   .transform((v) => {
     const ports = readPorts(v.protocol, v.port) as { port: number; portEnd: number };
     return { ...v, port: ports.port, portEnd: ports.portEnd };

@@ -151,7 +151,7 @@ describe("interface form", () => {
   const path = () => `/interfaces/new?entity=${seed.a.id}`;
   it.each([["256.1.1.1"], ["10.0.0"], ["10.0.0.01"], ["a.b.c.d"], ["10.0.0.1/24"], [" "]])(
     "refuses the address %j",
-    (address) => refused(path(), { name: "eth9", address, netmask: "" }, "address", /IPv4 address|required/),
+    (address) => refused(path(), { name: "eth9", address, netmask: "" }, "address", /IPv4 address|required|host bits/),
   );
   it.each([["255.0.255.0"], ["33"], ["/33"], ["255.255.255.1"], ["abc"]])("refuses the netmask %j", (netmask) =>
     refused(path(), { name: "eth9", address: "10.9.9.9", netmask }, "netmask", "contiguous netmask"),
@@ -162,7 +162,8 @@ describe("interface form", () => {
       ["16", "255.255.0.0"],
       ["", "255.255.255.255"],
     ] as const) {
-      const address = `10.77.${stored.length}.0`;
+      // A network address for each mask: 10.77.0.0 has no host bits under /16.
+      const address = `10.${stored.length + 60}.0.0`;
       const res = await editor
         .post(path())
         .type("form")

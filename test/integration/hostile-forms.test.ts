@@ -20,11 +20,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportRefusedError, importInterchange } from "../../src/data/interchange.js";
 import { PERMISSION_CODES, PORT_RANGE, PROTOCOLS, type Protocol } from "../../src/domain/constants.js";
 import { CSV_COLUMNS } from "../../src/domain/csv-import.js";
-import { isIpv4, parseNetmask, prefixToNetmask } from "../../src/domain/ipv4.js";
+import { prefixToNetmask } from "../../src/domain/ipv4.js";
 import { LoginThrottle } from "../../src/services/login-throttle.js";
 import { groupForm, userForm } from "../../src/validation/accounts.js";
 import { description as descriptionSchema, name as nameSchema } from "../../src/validation/common.js";
-import { address as addressSchema, netmask as netmaskSchema } from "../../src/validation/entities.js";
+import {
+  addressFamily,
+  flowFamilyIssue,
+  isCalendarDate,
+  portsIssue,
+  readInterfaceAddress,
+  referenceRule,
+  requestedByRule,
+} from "../../src/validation/fields.js";
 import { parseInterchange } from "../../src/validation/interchange.js";
 import { type Agent, createTestContext, csrfFrom, PASSWORD, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
@@ -344,8 +352,9 @@ function problems(s: Snapshot): string[] {
   for (const i of s.interfaces) {
     if (!keeps(name, i.name)) bad("interface name", i);
     if (!keeps(descriptionSchema, i.description)) bad("interface description", i);
-    if (!isIpv4(i.address) || !keeps(addressSchema, i.address)) bad("interface address", i);
-    if (parseNetmask(i.netmask) !== i.netmask || !keeps(netmaskSchema, i.netmask)) bad("interface netmask", i);
+    // Read back as stored: canonical, no host bits, a netmask of the address's family.
+    const read = readInterfaceAddress(i.address, i.netmask);
+    if (!read.ok || read.address !== i.address || read.netmask !== i.netmask) bad("interface address", i);
     if (!entities.has(i.entityId)) bad("interface without entity", i);
   }
   for (const c of s.communications) {
@@ -353,8 +362,20 @@ function problems(s: Snapshot): string[] {
     else {
       const range = PORT_RANGE[c.protocol as Protocol];
       if (!Number.isInteger(c.port) || c.port < range.min || c.port > range.max) bad("communication port", c);
+      if (portsIssue(c.protocol as Protocol, c.port, c.portEnd) !== null) bad("communication port range", c);
+      const [from, to] = [interfaces.get(c.sourceId), interfaces.get(c.destinationId)];
+      if (
+        from &&
+        to &&
+        flowFamilyIssue(c.protocol as Protocol, addressFamily(from.address), addressFamily(to.address))
+      ) {
+        bad("communication between families, or ICMP of the other family", c);
+      }
     }
     if (!keeps(descriptionSchema, c.description)) bad("communication description", c);
+    if (!keeps(requestedByRule(), c.requestedBy)) bad("communication requested by", c);
+    if (!keeps(referenceRule(), c.reference)) bad("communication reference", c);
+    if (c.expires !== null && !isCalendarDate(c.expires)) bad("communication expires", c);
     const source = entities.get(interfaces.get(c.sourceId)?.entityId ?? -1);
     const destination = entities.get(interfaces.get(c.destinationId)?.entityId ?? -1);
     if (!source || !destination) bad("communication without its interfaces", c);
@@ -485,6 +506,16 @@ const TRICKY_ADDRESSES = [
   "1.2.3.4/24",
   "١٠.0.0.1",
   "10.0.0.1",
+  "10.0.0.0/24",
+  "192.168.1.1/24",
+  "fd00:77::21",
+  "FD00:0077:0:0:0:0:0:21",
+  "fd00:77:9::/64",
+  "fd77:9::5/64",
+  "::ffff:10.0.0.1",
+  "fe80::1%eth0",
+  "fd00:::1",
+  "2001:db8::/129",
 ];
 const addresses = fc.oneof(
   { weight: 3, arbitrary: fc.ipV4() },
@@ -504,8 +535,15 @@ const TRICKY_NETMASKS = [
   "24\n",
   "/024",
   "255.255.255.256",
+  "64",
+  "/64",
+  "128",
+  "129",
+  "/-1",
 ];
 const netmasks = fc.oneof(
+  // One host: most random addresses have host bits set under any shorter prefix, which is refused.
+  { weight: 3, arbitrary: fc.constant("") },
   {
     weight: 3,
     arbitrary: fc
@@ -522,11 +560,16 @@ const validNetmask = fc.oneof(
 const ports = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: -1, max: 66_000 }).map(String) },
   { weight: 2, arbitrary: fc.constantFrom("0", "255", "256", "65535", "65536", ...NUMBERS) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("8000-8100", " 10 - 20 ", "100-1", "5-5", "1-65536", "0-8", "1--2", "1-2-3", "-"),
+  },
 );
 const protocols = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...PROTOCOLS) },
-  { weight: 1, arbitrary: fc.constantFrom("tcp", "TCP ", "SCTP", "TCP\n", "") },
+  { weight: 1, arbitrary: fc.constantFrom("tcp", "TCP ", "SCTP", "TCP\n", "", "icmpv6", "ICMPV6", "ICMPv4") },
 );
+const dates = fc.constantFrom("", "2027-03-31", "2000-01-01", "2027-02-29", "2028-02-29", "31/03/2027", "2027-3-1");
 
 // ---------------------------------------------------------------- the forms
 
@@ -554,6 +597,7 @@ describe("entity form", () => {
     description: plausibleDescription,
     project: idOf(ids.projects),
     location: idOf(ids.locations),
+    restrictOutgoing: fc.constantFrom("on", "", "off"),
   });
   const newPaths = () =>
     fc.oneof(
@@ -640,6 +684,9 @@ describe("communication form", () => {
     protocol: protocols,
     port: ports,
     description: plausibleDescription,
+    requestedBy: fc.oneof(fc.constant(""), plausibleName),
+    reference: fc.oneof(fc.constant(""), plausibleName),
+    expires: dates,
   });
   const next = fc.constantFrom(
     "",

@@ -198,7 +198,7 @@ const pages: Page[] = [
   {
     name: "interface form (add)",
     status: 200,
-    shows: ["255.255.255.255", "eth0"],
+    shows: ["Empty for a single host", "eth0"],
     fetch: () => admin.get(`/interfaces/new?entity=${seed.a.id}`),
   },
   {

@@ -78,12 +78,12 @@ describe("the same bad value gets the same message everywhere", () => {
     const flow = { source: "1", destination: "2" };
     const form = (protocol: string, port: string) =>
       formErrors(parseForm(communicationForm, { ...flow, protocol, port }));
-    expect(form("SCTP", "22").protocol).toBe('Protocol must be one of TCP, UDP, ICMP, not "SCTP".');
+    expect(form("SCTP", "22").protocol).toBe('Protocol must be one of TCP, UDP, ICMP, ICMPv6, not "SCTP".');
     expect(jsonMessages({ protocol: "SCTP" })).toEqual([form("SCTP", "22").protocol]);
     expect(csvMessages({ protocol: "SCTP" })).toEqual([form("SCTP", "22").protocol]);
 
-    expect(form("TCP", "x").port).toBe('Port must be a whole number, not "x".');
-    expect(csvMessages({ port: "x" })).toEqual([form("TCP", "x").port]);
+    expect(form("ICMP", "x").port).toBe('Port must be a whole number, not "x".');
+    expect(csvMessages({ protocol: "ICMP", port: "x" })).toEqual([form("ICMP", "x").port]);
     expect(jsonMessages({}, 2.5)).toEqual(['Port must be a whole number, not "2.5".']);
 
     for (const [protocol, port] of [
