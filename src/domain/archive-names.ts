@@ -1,5 +1,7 @@
 // File names of rule downloads and ZIP archives (docs/rules.md). Pure: the routes,
 // the ZIP streaming service and the CLI all name files through these functions.
+// Each entity has three files (iptables, ip6tables, nftables); an archive of
+// one format holds the files of that format (iptables: both restore files).
 //
 // Decisions beyond the documented format (docs/rules.md):
 // - slugify lower-cases, turns every whitespace character (not only U+0020) into
@@ -13,12 +15,32 @@
 //   equal another entity's bare slug (`web` id 2 vs an entity named `web-2`):
 //   bare slugs win, and the suffixed name gets `-ID` again until it is unique
 //   (`web-2-2`). Names are unique, and contain no `/`, `\` or `..`.
+// - One stem per entity serves all its files: `STEM-iptables.conf`,
+//   `STEM-ip6tables.conf`, `STEM.nft`. The suffixes end differently, so files
+//   of different kinds never share a name, even in one folder (the CLI's
+//   `--format all`).
 
 /** Most characters kept from a name in a slug (the longest valid name, docs/usage.md). */
 export const SLUG_MAX = 100;
 
-const RULES_SUFFIX = "-iptables.conf";
-const ARCHIVE_SUFFIX = "-iptables.zip";
+/** The files of an entity, in the order an archive or a folder lists them. */
+export const RULES_FILE_KINDS = ["iptables", "ip6tables", "nftables"] as const;
+export type RulesFileKind = (typeof RULES_FILE_KINDS)[number];
+
+/** What follows the stem in a file's name. */
+export const RULES_FILE_SUFFIX: Record<RulesFileKind, string> = {
+  iptables: "-iptables.conf",
+  ip6tables: "-ip6tables.conf",
+  nftables: ".nft",
+};
+
+/** The formats of the ZIP archives, and the files each holds per entity. */
+export const ARCHIVE_FORMATS = ["iptables", "nftables"] as const;
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+export const ARCHIVE_FILE_KINDS: Record<ArchiveFormat, readonly RulesFileKind[]> = {
+  iptables: ["iptables", "ip6tables"],
+  nftables: ["nftables"],
+};
 
 /** Something with a numeric id and a name, e.g. an entity. */
 export interface NamedRecord {
@@ -48,13 +70,18 @@ function idText(id: number): string {
   return String(id);
 }
 
-/** The single-entity download name, `SLUG-iptables.conf` (`entity-ID-iptables.conf` when the slug is empty). */
-export function entityRulesFileName(name: string, id: number): string {
-  return `${slugOr(name, "entity", id)}${RULES_SUFFIX}`;
+/** A single-entity download name: `SLUG-iptables.conf`, `SLUG-ip6tables.conf` or `SLUG.nft` (`entity-ID…` when the slug is empty). */
+export function entityFileName(name: string, id: number, kind: RulesFileKind): string {
+  return `${slugOr(name, "entity", id)}${RULES_FILE_SUFFIX[kind]}`;
 }
 
-/** ZIP entry names for a set of entities, by entity id: unique `SLUG-iptables.conf` names as described above. */
-export function entityEntryNames(entities: readonly NamedRecord[]): Map<number, string> {
+/** The single-entity download name of the iptables file, `SLUG-iptables.conf`. */
+export function entityRulesFileName(name: string, id: number): string {
+  return entityFileName(name, id, "iptables");
+}
+
+/** The unique stem of each entity's files within an archive or folder, by entity id (module header). */
+export function entityStems(entities: readonly NamedRecord[]): Map<number, string> {
   const sorted = [...entities].sort((a, b) => a.id - b.id);
   const seenIds = new Set<number>();
   for (const entity of sorted) {
@@ -82,22 +109,31 @@ export function entityEntryNames(entities: readonly NamedRecord[]): Map<number, 
     used.add(stem);
   }
 
+  return stems;
+}
+
+/** Entry names of one kind of file for a set of entities, by entity id: unique `STEM-iptables.conf` (…) names. */
+export function entityEntryNames(
+  entities: readonly NamedRecord[],
+  kind: RulesFileKind = "iptables",
+): Map<number, string> {
   const names = new Map<number, string>();
-  for (const entity of sorted) names.set(entity.id, `${stems.get(entity.id)}${RULES_SUFFIX}`);
+  for (const [id, stem] of entityStems(entities)) names.set(id, `${stem}${RULES_FILE_SUFFIX[kind]}`);
   return names;
 }
 
-/** The project archive download name, `PROJECTSLUG-iptables.zip` (`project-ID-…` when the slug is empty). */
-export function projectArchiveName(projectName: string, projectId: number): string {
-  return `${slugOr(projectName, "project", projectId)}${ARCHIVE_SUFFIX}`;
+/** The project archive download name, `PROJECTSLUG-iptables.zip` or `-nftables.zip` (`project-ID-…` when the slug is empty). */
+export function projectArchiveName(projectName: string, projectId: number, format: ArchiveFormat = "iptables"): string {
+  return `${slugOr(projectName, "project", projectId)}-${format}.zip`;
 }
 
-/** The location archive download name, `PROJECTSLUG-LOCATIONSLUG-iptables.zip`, with `project-ID`/`location-ID` fallbacks. */
+/** The location archive download name, `PROJECTSLUG-LOCATIONSLUG-iptables.zip` (or `-nftables.zip`), with `project-ID`/`location-ID` fallbacks. */
 export function locationArchiveName(
   projectName: string,
   locationName: string,
   projectId: number,
   locationId: number,
+  format: ArchiveFormat = "iptables",
 ): string {
-  return `${slugOr(projectName, "project", projectId)}-${slugOr(locationName, "location", locationId)}${ARCHIVE_SUFFIX}`;
+  return `${slugOr(projectName, "project", projectId)}-${slugOr(locationName, "location", locationId)}-${format}.zip`;
 }

@@ -1,37 +1,41 @@
-// Rule downloads (docs/rules.md): one entity's file, and ZIP archives per
-// project and per project location.
-import { Router } from "express";
-import { getEntityPage } from "../data/entities.js";
+// Rule downloads (docs/rules.md): one entity's iptables, ip6tables or nftables
+// file, and the iptables and nftables ZIP archives per project and per
+// project location.
+import { type Response, Router } from "express";
 import { getLocation } from "../data/locations.js";
 import { getProject } from "../data/projects.js";
-import { entityRulesInput, loadProjectRules } from "../data/rules.js";
-import { entityRulesFileName, locationArchiveName, projectArchiveName } from "../domain/archive-names.js";
-import { generateEntityRules } from "../domain/iptables.js";
-import { streamRulesArchive } from "../services/rules-archive.js";
+import { loadEntityRules, openProjectRules, type ProjectRules } from "../data/rules.js";
+import {
+  ARCHIVE_FORMATS,
+  type ArchiveFormat,
+  entityFileName,
+  locationArchiveName,
+  projectArchiveName,
+  RULES_FILE_KINDS,
+} from "../domain/archive-names.js";
+import { entityFileText, streamRulesArchive } from "../services/rules-archive.js";
 import type { AppDeps } from "../web/deps.js";
 import { notFound, parseId } from "../web/http-errors.js";
 
 export function rulesRouter({ db, logger }: AppDeps): Router {
   const router = Router();
 
-  router.get("/entities/:id/iptables", async (req, res) => {
-    const page = await getEntityPage(db, parseId(req.params.id, "entity"));
-    if (!page) throw notFound("entity");
-    const text = generateEntityRules(entityRulesInput(page.entity, page.incoming));
-    res.attachment(entityRulesFileName(page.entity.name, page.entity.id));
-    res.type("text/plain; charset=utf-8").send(text);
-  });
+  for (const kind of RULES_FILE_KINDS) {
+    router.get(`/entities/:id/${kind}`, async (req, res) => {
+      const entity = await loadEntityRules(db, parseId(req.params.id, "entity"));
+      if (!entity) throw notFound("entity");
+      const text = entityFileText(entity, kind);
+      res.attachment(entityFileName(entity.name, entity.id, kind));
+      res.type("text/plain; charset=utf-8").send(text);
+    });
+  }
 
-  const sendArchive = async (
-    res: Parameters<Parameters<Router["get"]>[1]>[1],
-    fileName: string,
-    entities: Awaited<ReturnType<typeof loadProjectRules>>,
-  ) => {
+  const sendArchive = async (res: Response, fileName: string, rules: ProjectRules, format: ArchiveFormat) => {
     res.attachment(fileName);
     res.type("application/zip");
     res.set("Cache-Control", "no-store");
     try {
-      await streamRulesArchive(entities, res);
+      await streamRulesArchive(rules, res, format);
     } catch (err) {
       // Nothing sent yet (the first entry failed): the error page answers, as a page, not a download.
       if (!res.headersSent) {
@@ -44,21 +48,26 @@ export function rulesRouter({ db, logger }: AppDeps): Router {
     }
   };
 
-  router.get("/projects/:id/iptables.zip", async (req, res) => {
-    const project = await getProject(db, parseId(req.params.id, "project"));
-    if (!project) throw notFound("project");
-    const entities = await loadProjectRules(db, project.id);
-    await sendArchive(res, projectArchiveName(project.name, project.id), entities);
-  });
+  for (const format of ARCHIVE_FORMATS) {
+    router.get(`/projects/:id/${format}.zip`, async (req, res) => {
+      const project = await getProject(db, parseId(req.params.id, "project"));
+      if (!project) throw notFound("project");
+      const rules = await openProjectRules(db, project.id);
+      if (!rules) throw notFound("project");
+      await sendArchive(res, projectArchiveName(project.name, project.id, format), rules, format);
+    });
 
-  router.get("/projects/:id/locations/:locationId/iptables.zip", async (req, res) => {
-    const project = await getProject(db, parseId(req.params.id, "project"));
-    if (!project) throw notFound("project");
-    const location = await getLocation(db, parseId(req.params.locationId, "location"));
-    if (!location) throw notFound("location");
-    const entities = await loadProjectRules(db, project.id, location.id);
-    await sendArchive(res, locationArchiveName(project.name, location.name, project.id, location.id), entities);
-  });
+    router.get(`/projects/:id/locations/:locationId/${format}.zip`, async (req, res) => {
+      const project = await getProject(db, parseId(req.params.id, "project"));
+      if (!project) throw notFound("project");
+      const location = await getLocation(db, parseId(req.params.locationId, "location"));
+      if (!location) throw notFound("location");
+      const rules = await openProjectRules(db, project.id, location.id);
+      if (!rules) throw notFound("project");
+      const name = locationArchiveName(project.name, location.name, project.id, location.id, format);
+      await sendArchive(res, name, rules, format);
+    });
+  }
 
   return router;
 }

@@ -1,16 +1,29 @@
-// Streams the rules of many entities as a ZIP archive (docs/rules.md). Entries are
-// generated one at a time as the archive drains, so memory stays flat however
-// large the project.
+// Streams the firewall files of many entities as a ZIP archive (docs/rules.md):
+// the iptables archive holds `SLUG-iptables.conf` and `SLUG-ip6tables.conf`
+// per entity, the nftables archive `SLUG.nft`. Entries are generated one at a
+// time as the archive drains, from a source that may read its entities lazily
+// (src/data/rules.ts reads flows a batch of entities at a time), so memory
+// stays flat however large the project.
 //
 // Every failure settles the returned promise exactly once and stops the
 // archive: an entry whose rules cannot be generated (the generator throws a
-// RangeError on invalid data) would otherwise throw out of archiver's `entry`
-// event, where nothing catches it and the process ends, and `finalize()`
-// rejects a promise of its own that nobody awaited.
+// RangeError on invalid data) or a source that fails (the database) would
+// otherwise throw out of archiver's `entry` event, where nothing catches it
+// and the process ends, and `finalize()` rejects a promise of its own that
+// nobody awaited.
 import type { Writable } from "node:stream";
 import { ZipArchive } from "archiver";
-import { entityEntryNames } from "../domain/archive-names.js";
+import {
+  ARCHIVE_FILE_KINDS,
+  type ArchiveFormat,
+  entityStems,
+  type NamedRecord,
+  RULES_FILE_SUFFIX,
+  type RulesFileKind,
+} from "../domain/archive-names.js";
+import { generateEntityIp6Rules } from "../domain/ip6tables.js";
 import { generateEntityRules } from "../domain/iptables.js";
+import { generateEntityNftRules } from "../domain/nftables.js";
 import type { EntityRulesInput } from "../domain/types.js";
 
 export interface ArchiveEntity {
@@ -19,13 +32,34 @@ export interface ArchiveEntity {
   input: EntityRulesInput;
 }
 
+/** What an archive or a folder of files is written from: every entity's name first, the inputs as they come. */
+export interface RulesSource {
+  /** Every entity that `inputs()` will give, so names are known before any input is read. */
+  entities: readonly NamedRecord[];
+  inputs(): AsyncIterable<ArchiveEntity> | Iterable<ArchiveEntity>;
+}
+
+/** A source over entities already loaded. */
+export function rulesSource(entities: readonly ArchiveEntity[]): RulesSource {
+  return { entities, inputs: () => entities };
+}
+
+const asSource = (source: RulesSource | readonly ArchiveEntity[]): RulesSource =>
+  Array.isArray(source) ? rulesSource(source) : (source as RulesSource);
+
+const GENERATORS: Record<RulesFileKind, (input: EntityRulesInput) => string> = {
+  iptables: generateEntityRules,
+  ip6tables: generateEntityIp6Rules,
+  nftables: generateEntityNftRules,
+};
+
 /**
- * The rules text of one entity; a generator error (invalid data) names the
- * entity, so the log says which one to fix (docs/rules.md).
+ * One file of an entity; a generator error (invalid data) names the entity, so
+ * the log says which one to fix (docs/rules.md).
  */
-export function entityRulesText(entity: ArchiveEntity): string {
+export function entityFileText(entity: ArchiveEntity, kind: RulesFileKind): string {
   try {
-    return generateEntityRules(entity.input);
+    return GENERATORS[kind](entity.input);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new RangeError(`rules of entity ${JSON.stringify(entity.name)} (id ${entity.id}): ${reason}`, {
@@ -34,57 +68,105 @@ export function entityRulesText(entity: ArchiveEntity): string {
   }
 }
 
+/** The iptables-restore (IPv4) file of an entity, as entityFileText. */
+export function entityRulesText(entity: ArchiveEntity): string {
+  return entityFileText(entity, "iptables");
+}
+
+/** A named file of an entity. */
+export interface EntityFileEntry {
+  name: string;
+  text: string;
+}
+
 /**
- * Writes the archive to `out`; resolves when it is complete (or `out` closed
- * early: the client went away), rejects on error. On a rejection the archive
- * is unpiped and stopped, and `out` is left open and unended for the caller to
- * destroy or answer on: ending it would make a cut archive look complete.
+ * Names each entity's files (the stems of src/domain/archive-names.ts) and
+ * turns an entity into its files of `kinds`, in that order.
  */
-export function streamRulesArchive(entities: ArchiveEntity[], out: Writable): Promise<void> {
+export function entityFileWriter(
+  entities: readonly NamedRecord[],
+  kinds: readonly RulesFileKind[],
+): (entity: ArchiveEntity) => EntityFileEntry[] {
+  const stems = entityStems(entities);
+  return (entity) => {
+    const stem = stems.get(entity.id);
+    if (stem === undefined) throw new RangeError(`entity ${entity.id} was not named before its rules were read`);
+    return kinds.map((kind) => ({ name: `${stem}${RULES_FILE_SUFFIX[kind]}`, text: entityFileText(entity, kind) }));
+  };
+}
+
+/** An iterator over sync or async iterables alike. */
+function iteratorOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
+  return Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+}
+
+/**
+ * Writes the archive of `format` to `out`; resolves when it is complete (or
+ * `out` closed early: the client went away), rejects on error. On a rejection
+ * the archive is unpiped and stopped, and `out` is left open and unended for
+ * the caller to destroy or answer on: ending it would make a cut archive look
+ * complete. Once settled, the source is read no further.
+ */
+export function streamRulesArchive(
+  entities: RulesSource | readonly ArchiveEntity[],
+  out: Writable,
+  format: ArchiveFormat = "iptables",
+): Promise<void> {
   return new Promise((resolve, reject) => {
+    const source = asSource(entities);
     const archive = new ZipArchive({ zlib: { level: 6 } });
     const date = new Date("2000-01-01T00:00:00Z");
     let settled = false;
-    const stop = () => {
-      settled = true;
-      archive.unpipe(out);
-      archive.abort();
+    let iterator: AsyncIterator<ArchiveEntity> | Iterator<ArchiveEntity> | undefined;
+    const release = () => {
+      // Lets a lazy source (a database reader) end now rather than at its next batch.
+      Promise.resolve(iterator?.return?.()).catch(() => undefined);
     };
     const fail = (error: unknown) => {
       if (settled) return;
-      stop();
+      settled = true;
+      archive.unpipe(out);
+      archive.abort();
+      release();
       reject(error);
     };
     const finish = () => {
       if (settled) return;
       settled = true;
+      release();
       resolve();
     };
-    let names: Map<number, string>;
+    let filesOf: (entity: ArchiveEntity) => EntityFileEntry[];
     try {
-      names = entityEntryNames(entities);
+      filesOf = entityFileWriter(source.entities, ARCHIVE_FILE_KINDS[format]);
+      iterator = iteratorOf(source.inputs());
     } catch (error) {
       reject(error);
       return;
     }
-    let next = 0;
-    const appendNext = () => {
+    const reader = iterator;
+    const pending: EntityFileEntry[] = [];
+    /** Appends the next file, reading the next entity when the last one's files are all in. */
+    const appendNext = async () => {
       if (settled) return;
-      const entity = entities[next++];
-      if (!entity) {
-        archive.finalize().catch(fail);
-        return;
+      if (pending.length === 0) {
+        try {
+          const step = await reader.next();
+          if (settled) return;
+          if (step.done) {
+            archive.finalize().catch(fail);
+            return;
+          }
+          pending.push(...filesOf(step.value));
+        } catch (error) {
+          fail(error);
+          return;
+        }
       }
-      let text: string;
-      try {
-        text = entityRulesText(entity);
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      archive.append(text, { name: names.get(entity.id) as string, date, mode: 0o644 });
+      const entry = pending.shift() as EntityFileEntry;
+      archive.append(entry.text, { name: entry.name, date, mode: 0o644 });
     };
-    archive.on("entry", appendNext);
+    archive.on("entry", () => void appendNext());
     archive.on("error", fail);
     archive.on("warning", fail);
     out.on("error", fail);
@@ -96,7 +178,8 @@ export function streamRulesArchive(entities: ArchiveEntity[], out: Writable): Pr
     });
     // The first entry is generated before anything is piped: if it fails,
     // nothing has been sent and the caller can still answer with an error page.
-    appendNext();
-    if (!settled) archive.pipe(out);
+    void appendNext().then(() => {
+      if (!settled) archive.pipe(out);
+    });
   });
 }

@@ -1,38 +1,46 @@
-// Writes the rules of many entities as files in a folder, with the same names
-// and bytes as the ZIP archive (docs/rules.md): `conntrackt iptables`.
+// Writes the firewall files of many entities into a folder, with the same names
+// and bytes as the ZIP archives (docs/rules.md): `conntrackt iptables`.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { entityEntryNames } from "../domain/archive-names.js";
-import { type ArchiveEntity, entityRulesText } from "./rules-archive.js";
+import type { RulesFileKind } from "../domain/archive-names.js";
+import { type ArchiveEntity, entityFileWriter, type RulesSource, rulesSource } from "./rules-archive.js";
+
+/** Writes one file, whole or not at all: aside, then renamed; no temporary file is left behind. */
+function writeWhole(target: string, text: string): void {
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, text, { mode: 0o644 });
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
 
 /**
- * Writes one file per entity into `dir` (created if missing); returns the file
- * names in entity order. Each file appears whole or not at all (written aside,
- * then renamed); a failure leaves no temporary file behind and, when the rules
- * cannot be generated, names the entity.
+ * Writes the files of `kinds` of every entity into `dir` (created if missing);
+ * returns the file names in entity order, each entity's in the order of
+ * `kinds`. Each file appears whole or not at all; when an entity's rules
+ * cannot be generated, the error names it and the entities before it are
+ * written.
  */
-export function writeRulesFiles(
-  entities: ArchiveEntity[],
+export async function writeRulesFiles(
+  source: RulesSource | readonly ArchiveEntity[],
   dir: string,
+  kinds: readonly RulesFileKind[],
   progress: (done: number, total: number) => void = () => {},
-): string[] {
+): Promise<string[]> {
+  const { entities, inputs } = Array.isArray(source) ? rulesSource(source) : (source as RulesSource);
+  const filesOf = entityFileWriter(entities, kinds);
   mkdirSync(dir, { recursive: true });
-  const names = entityEntryNames(entities);
   const written: string[] = [];
-  entities.forEach((entity, index) => {
-    const name = names.get(entity.id) as string;
-    const target = path.join(dir, name);
-    const temporary = `${target}.${process.pid}.tmp`;
-    const text = entityRulesText(entity);
-    try {
-      writeFileSync(temporary, text, { mode: 0o644 });
-      renameSync(temporary, target);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
+  let done = 0;
+  for await (const entity of inputs()) {
+    for (const file of filesOf(entity)) {
+      writeWhole(path.join(dir, file.name), file.text);
+      written.push(file.name);
     }
-    written.push(name);
-    progress(index + 1, entities.length);
-  });
+    progress(++done, entities.length);
+  }
   return written;
 }

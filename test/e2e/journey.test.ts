@@ -218,7 +218,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     await flash("Communication TCP:5432 was added.");
     const incomingRow = incoming.getByRole("row").filter({ hasText: "5432" });
     expect(await text(incomingRow)).toContain("office eth0 10.20.0.0/255.255.255.0 TCP 5432 Application database");
-    expect(await text(page.getByRole("region", { name: "iptables rules" }))).toContain(
+    expect(await text(page.getByRole("region", { name: "iptables rules (IPv4)" }))).toContain(
       "-A INPUT -s 10.20.0.0/255.255.255.0 -d 192.168.10.5 -p tcp -m tcp --dport 5432 -j ACCEPT",
     );
 
@@ -287,7 +287,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     await flash("Communication TCP:5433 was changed.");
 
     // The entity page: general information, interfaces, both lists, the rules.
-    const rules = await text(page.getByRole("region", { name: "iptables rules" }));
+    const rules = await text(page.getByRole("region", { name: "iptables rules (IPv4)" }));
     expect(rules).toContain(
       '# Conntrackt rules for entity "db-main" (project "Acme journey 2", location "Paris DC North")',
     );
@@ -295,14 +295,14 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     expect(rules).toContain("-A INPUT -s 10.20.0.0/255.255.255.0 -d 192.168.10.6 -p tcp -m tcp --dport 5433 -j ACCEPT");
     expect(rules).not.toContain("--dport 5432");
     expect(await text(page.getByRole("region", { name: "General information" }))).toBe(
-      "General information Project Acme journey 2 Location Paris DC North",
+      "General information Project Acme journey 2 Location Paris DC North Restrict outgoing traffic no",
     );
     await screenshot(page, "entity-page");
 
     // Download the entity's rules.
     const [rulesDownload] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("link", { name: "Download rules" }).click(),
+      page.getByRole("link", { name: "Download the iptables file" }).click(),
     ]);
     expect(rulesDownload.suggestedFilename()).toBe("db-main-iptables.conf");
     const rulesFile = readFileSync((await rulesDownload.path()) as string, "utf8");
@@ -334,14 +334,19 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
       .toBeGreaterThan(0);
     await screenshot(page, "project-page");
 
-    // Download the project ZIP: one file per entity.
+    // Download the project ZIP: both restore files per entity.
     const [zipDownload] = await Promise.all([
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Get iptables", exact: true }).click(),
     ]);
     expect(zipDownload.suggestedFilename()).toBe("acme_journey_2-iptables.zip");
     const entries = unzipSync(new Uint8Array(readFileSync((await zipDownload.path()) as string)));
-    expect(Object.keys(entries).sort()).toEqual(["db-main-iptables.conf", "office-iptables.conf"]);
+    expect(Object.keys(entries).sort()).toEqual([
+      "db-main-ip6tables.conf",
+      "db-main-iptables.conf",
+      "office-ip6tables.conf",
+      "office-iptables.conf",
+    ]);
     expect(Buffer.from(entries["db-main-iptables.conf"] as Uint8Array).toString("utf8")).toBe(rulesFile);
 
     // Search: suggestions under the box, chosen with the keyboard.

@@ -75,12 +75,15 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-describe("a ZIP archive whose rules fail for one entity", () => {
+describe.each([
+  ["iptables", 2],
+  ["nftables", 1],
+] as const)("a %s ZIP archive whose rules fail for one entity", (format, filesPerEntity) => {
   it("answers a plain 500 page, not a download, when the first entry fails", async () => {
-    const early = await project("Early", 0, true);
+    const early = await project(`Early ${format}`, 0, true);
     await corruptAddress(early.source.id);
     logLines.length = 0;
-    const res = await viewer.get(`/projects/${early.projectId}/iptables.zip`);
+    const res = await viewer.get(`/projects/${early.projectId}/${format}.zip`);
     expect(res.status).toBe(500);
     expect(res.headers["content-type"]).toMatch(/^text\/html/);
     expect(res.headers["content-disposition"]).toBeUndefined();
@@ -88,15 +91,15 @@ describe("a ZIP archive whose rules fail for one entity", () => {
   });
 
   it("cuts the connection once the archive has begun, and the server keeps answering", async () => {
-    const late = await project("Late", 20);
-    const good = await project("Good", 3);
+    const late = await project(`Late ${format}`, 20);
+    const good = await project(`Good ${format}`, 3);
     await corruptAddress(late.source.id);
     logLines.length = 0;
-    await expect(viewer.get(`/projects/${late.projectId}/iptables.zip`).buffer(true).parse(binary)).rejects.toThrow();
+    await expect(viewer.get(`/projects/${late.projectId}/${format}.zip`).buffer(true).parse(binary)).rejects.toThrow();
     expect(logLines.join("")).toContain("archive stream failed");
 
-    const next = await viewer.get(`/projects/${good.projectId}/iptables.zip`).buffer(true).parse(binary);
+    const next = await viewer.get(`/projects/${good.projectId}/${format}.zip`).buffer(true).parse(binary);
     expect(next.status).toBe(200);
-    expect(Object.keys(unzipSync(new Uint8Array(next.body as Buffer)))).toHaveLength(good.entities);
+    expect(Object.keys(unzipSync(new Uint8Array(next.body as Buffer)))).toHaveLength(good.entities * filesPerEntity);
   });
 });

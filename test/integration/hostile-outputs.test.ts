@@ -503,15 +503,17 @@ describe("rule files", () => {
       expect(name).toMatch(/^[a-z0-9._-]+-iptables\.zip$/);
       const files = unzipSync(new Uint8Array(res.body as Buffer));
       const names = Object.keys(files);
-      expect(names).toHaveLength(members.length);
+      // Both restore files per entity (docs/rules.md): SLUG-iptables.conf and SLUG-ip6tables.conf.
+      expect(names).toHaveLength(2 * members.length);
       for (const entry of names) {
-        expect(entry, url).toMatch(/^[a-z0-9._-]+-iptables\.conf$/);
+        expect(entry, url).toMatch(/^[a-z0-9._-]+-ip6?tables\.conf$/);
         expect(entry, url).not.toContain("..");
         expect(entry.startsWith("."), url).toBe(false);
       }
       expect(new Set(names).size).toBe(names.length);
-      const contents = Object.values(files)
-        .map((bytes) => Buffer.from(bytes).toString("utf8"))
+      const contents = Object.entries(files)
+        .filter(([entry]) => entry.endsWith("-iptables.conf"))
+        .map(([, bytes]) => Buffer.from(bytes).toString("utf8"))
         .sort();
       expect(contents, url).toEqual(members.map((id) => singles.get(id)).sort());
     }

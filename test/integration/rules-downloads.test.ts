@@ -84,16 +84,10 @@ describe("project and location archives", () => {
     };
   });
 
-  it("holds one file per entity with docs/rules.md names, collisions and empty slugs resolved", async () => {
+  it("holds both restore files per entity with docs/rules.md names, collisions and empty slugs resolved", async () => {
     const { res, files } = await zipOf(`/projects/${ids.project}/iptables.zip`);
-    expect(Object.keys(files).sort()).toEqual(
-      [
-        "web_server-iptables.conf",
-        `web_server-${ids.web2}-iptables.conf`,
-        "etcpasswd-iptables.conf",
-        `entity-${ids.empty}-iptables.conf`,
-      ].sort(),
-    );
+    const stems = ["web_server", `web_server-${ids.web2}`, "etcpasswd", `entity-${ids.empty}`];
+    expect(Object.keys(files)).toEqual(stems.flatMap((s) => [`${s}-iptables.conf`, `${s}-ip6tables.conf`]));
     for (const name of Object.keys(files)) {
       expect(name).not.toMatch(/[/\\]|\.\./);
     }
@@ -116,7 +110,7 @@ describe("project and location archives", () => {
 
   it("holds only the location's entities in the location archive", async () => {
     const { res, files } = await zipOf(`/projects/${ids.project}/locations/${ids.dr}/iptables.zip`);
-    expect(Object.keys(files)).toEqual([`entity-${ids.empty}-iptables.conf`]);
+    expect(Object.keys(files)).toEqual([`entity-${ids.empty}-iptables.conf`, `entity-${ids.empty}-ip6tables.conf`]);
     expect(files[`entity-${ids.empty}-iptables.conf`]).toContain(
       "-A INPUT -s 10.1.0.1 -d 10.1.0.4 -p udp -m udp --dport 53 -j ACCEPT",
     );
@@ -140,9 +134,15 @@ describe("project and location archives", () => {
     );
   });
 
-  it("answers 404 for unknown projects and locations", async () => {
-    expect((await viewer.get("/projects/999999/iptables.zip")).status).toBe(404);
-    expect((await viewer.get(`/projects/${ids.project}/locations/999999/iptables.zip`)).status).toBe(404);
-    expect((await viewer.get("/entities/999999/iptables")).status).toBe(404);
+  it("answers 404 for unknown projects, locations and entities", async () => {
+    for (const format of ["iptables", "nftables"]) {
+      expect((await viewer.get(`/projects/999999/${format}.zip`)).status).toBe(404);
+      expect((await viewer.get(`/projects/${ids.project}/locations/999999/${format}.zip`)).status).toBe(404);
+      expect((await viewer.get(`/projects/x/${format}.zip`)).status).toBe(404);
+    }
+    for (const kind of ["iptables", "ip6tables", "nftables"]) {
+      expect((await viewer.get(`/entities/999999/${kind}`)).status).toBe(404);
+      expect((await viewer.get(`/entities/0/${kind}`)).status).toBe(404);
+    }
   });
 });

@@ -1,5 +1,5 @@
 // `conntrackt iptables` (docs/cli.md): the same files, names and bytes as the
-// project and location ZIP archives, without a server.
+// project and location ZIP archives, without a server, in each --format.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -64,21 +64,43 @@ function dirFiles(dir: string): Record<string, string> {
 }
 
 describe("conntrackt iptables", () => {
-  it("writes the project's files exactly as the ZIP holds them", async () => {
+  it("writes the project's files exactly as the iptables ZIP holds them", async () => {
     const dir = path.join(out, "project");
     const result = await runCli(["iptables", "--project", "Cli Rules project", "--out", dir], { env });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain(`Wrote 3 files for project "Cli Rules project" to ${dir}.`);
+    expect(result.stdout).toContain(`Wrote 6 files for project "Cli Rules project" to ${dir}.`);
     const files = dirFiles(dir);
     const far = await ctx.db.run((c) => c.entity.findFirstOrThrow({ where: { name: "Alpha" } }));
     // "Alpha" gives the same slug as "alpha" and came later: it gets -ID (docs/rules.md).
     expect(Object.keys(files).sort()).toEqual([
+      `alpha-${far.id}-ip6tables.conf`,
       `alpha-${far.id}-iptables.conf`,
+      "alpha-ip6tables.conf",
       "alpha-iptables.conf",
+      "beta-ip6tables.conf",
       "beta-iptables.conf",
     ]);
     expect(files).toEqual(await zipFiles(`/projects/${seed.project.id}/iptables.zip`));
+  });
+
+  it("writes the nftables ZIP's files with --format nftables, and every file with --format all", async () => {
+    const nft = path.join(out, "nft");
+    const result = await runCli(["iptables", "--project", "Cli Rules project", "--format", "nftables", "--out", nft], {
+      env,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Wrote 3 files");
+    const nftFiles = dirFiles(nft);
+    expect(Object.keys(nftFiles).every((name) => name.endsWith(".nft"))).toBe(true);
+    expect(nftFiles).toEqual(await zipFiles(`/projects/${seed.project.id}/nftables.zip`));
+
+    const all = path.join(out, "all");
+    expect(
+      (await runCli(["iptables", "--project", "Cli Rules project", "--format", "all", "--out", all], { env })).status,
+    ).toBe(0);
+    expect(dirFiles(all)).toEqual({ ...(await zipFiles(`/projects/${seed.project.id}/iptables.zip`)), ...nftFiles });
+    expect(Object.keys(dirFiles(all))).toHaveLength(9);
   });
 
   it("writes only one location's entities with --location", async () => {
@@ -88,7 +110,7 @@ describe("conntrackt iptables", () => {
     });
     expect(result.status).toBe(0);
     const files = dirFiles(dir);
-    expect(Object.keys(files)).toHaveLength(1);
+    expect(Object.keys(files)).toHaveLength(2);
     const loc = await ctx.db.run((c) => c.location.findUniqueOrThrow({ where: { name: "DR site" } }));
     expect(files).toEqual(await zipFiles(`/projects/${seed.project.id}/locations/${loc.id}/iptables.zip`));
   });
@@ -112,6 +134,12 @@ describe("conntrackt iptables", () => {
       1,
       'no location named "Nowhere"',
     ],
+    [
+      ["iptables", "--project", "Cli Rules project", "--format", "pf", "--out", "x"],
+      2,
+      '--format must be iptables, nftables or all, not "pf" (see: conntrackt iptables --help)',
+    ],
+    [["iptables", "--project", "Cli Rules project", "--format", "toString", "--out", "x"], 2, "--format must be"],
   ])("fails with one line: %j", async (argv, status, reason) => {
     const result = await runCli(argv as string[], { env });
     expect(result.status).toBe(status);
@@ -120,9 +148,23 @@ describe("conntrackt iptables", () => {
     expect(lines[0]).toContain(`conntrackt: ${reason}`);
   });
 
+  it("names the entity and field when stored data cannot give rules, in one line", async () => {
+    const broken = await seedProject(ctx.db, "Broken Rules");
+    await ctx.db.run((c) => c.interface.update({ where: { id: broken.ia.id }, data: { address: "300.0.0.1" } }));
+    const result = await runCli(["iptables", "--project", "Broken Rules project", "--out", path.join(out, "broken")], {
+      env,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^conntrackt: rules of entity "beta" \(id \d+\): incoming\[0\]\.source\.address is not/);
+  });
+
   it("has --help", async () => {
     const result = await runCli(["iptables", "--help"], { env });
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("Usage: conntrackt iptables --project NAME [--location NAME] --out DIR");
+    expect(result.stdout).toContain(
+      "Usage: conntrackt iptables --project NAME [--location NAME] [--format FORMAT] --out DIR",
+    );
   });
 });

@@ -1,12 +1,14 @@
-// The ZIP stream (src/services/rules-archive.ts, docs/rules.md) when an entry
-// cannot be generated: the promise rejects with the generator's error, the
-// archive stops, the output is neither ended (a cut archive must not look
-// complete) nor written to afterwards, and nothing escapes as an uncaught
-// exception or unhandled rejection (vitest fails a run that has one).
+// The ZIP stream (src/services/rules-archive.ts, docs/rules.md): its entries
+// per format, a lazy source read only as the archive drains, and failures —
+// an entry that cannot be generated or a source that fails: the promise
+// rejects with the error, the archive stops, the output is neither ended (a
+// cut archive must not look complete) nor written to afterwards, and nothing
+// escapes as an uncaught exception or unhandled rejection (vitest fails a run
+// that has one).
 import { PassThrough, Writable } from "node:stream";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { type ArchiveEntity, streamRulesArchive } from "../../src/services/rules-archive.js";
+import { type ArchiveEntity, type RulesSource, streamRulesArchive } from "../../src/services/rules-archive.js";
 
 function entity(id: number): ArchiveEntity {
   return {
@@ -55,16 +57,77 @@ function sink() {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** A source that yields entities 1…count after an asynchronous pause each, as a database reader does, counting reads. */
+function lazySource(count: number, failAt?: number) {
+  const state = { read: 0, returned: false };
+  const source: RulesSource = {
+    entities: Array.from({ length: count }, (_, i) => ({ id: i + 1, name: `host-${i + 1}` })),
+    async *inputs() {
+      try {
+        for (let id = 1; id <= count; id++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (id === failAt) throw new Error("database gone");
+          state.read++;
+          yield entity(id);
+        }
+      } finally {
+        state.returned = true;
+      }
+    },
+  };
+  return { source, state };
+}
+
 describe("streamRulesArchive", () => {
-  it("writes a complete archive of every entity", async () => {
+  it("writes a complete iptables archive: both restore files of every entity, in id order", async () => {
     const { out, chunks, state } = sink();
     await streamRulesArchive([entity(1), entity(2), entity(3)], out);
     expect(state.ended).toBe(true);
-    expect(Object.keys(unzipSync(new Uint8Array(Buffer.concat(chunks)))).sort()).toEqual([
+    expect(Object.keys(unzipSync(new Uint8Array(Buffer.concat(chunks))))).toEqual([
       "host-1-iptables.conf",
+      "host-1-ip6tables.conf",
       "host-2-iptables.conf",
+      "host-2-ip6tables.conf",
       "host-3-iptables.conf",
+      "host-3-ip6tables.conf",
     ]);
+  });
+
+  it("writes a complete nftables archive: one file per entity", async () => {
+    const { out, chunks } = sink();
+    await streamRulesArchive([entity(2), entity(1)], out, "nftables");
+    expect(Object.keys(unzipSync(new Uint8Array(Buffer.concat(chunks))))).toEqual(["host-2.nft", "host-1.nft"]);
+  });
+
+  it("reads a lazy source to the end and gives the same archive as the loaded entities", async () => {
+    const lazy = sink();
+    const { source, state } = lazySource(30);
+    await streamRulesArchive(source, lazy.out);
+    expect(state).toEqual({ read: 30, returned: true });
+    const loaded = sink();
+    await streamRulesArchive(
+      Array.from({ length: 30 }, (_, i) => entity(i + 1)),
+      loaded.out,
+    );
+    expect(Buffer.concat(lazy.chunks).equals(Buffer.concat(loaded.chunks))).toBe(true);
+  });
+
+  it("rejects, stops reading and leaves the output unended when the source fails mid-archive", async () => {
+    const { out, state, bytes } = sink();
+    const lazy = lazySource(30, 12);
+    await expect(streamRulesArchive(lazy.source, out)).rejects.toThrow("database gone");
+    expect(lazy.state.read).toBe(11);
+    expect(lazy.state.returned).toBe(true);
+    await settle();
+    expect(state.ended).toBe(false);
+    expect(bytes()).toBeGreaterThan(0);
+  });
+
+  it("refuses an entity the source did not name first", async () => {
+    const { out, state } = sink();
+    const source: RulesSource = { entities: [{ id: 1, name: "host-1" }], inputs: () => [entity(2)] };
+    await expect(streamRulesArchive(source, out)).rejects.toThrow("entity 2 was not named");
+    expect(state.ended).toBe(false);
   });
 
   it("rejects, stops and leaves the output unended when a later entry throws", async () => {
@@ -96,6 +159,18 @@ describe("streamRulesArchive", () => {
     });
     await expect(streamRulesArchive([entity(1), entity(2)], out)).rejects.toThrow("disk full");
     await settle();
+  });
+
+  it("stops reading a lazy source when the client goes away mid-archive", async () => {
+    const out = new PassThrough();
+    const { source, state } = lazySource(2000);
+    const done = streamRulesArchive(source, out);
+    await settle();
+    out.destroy();
+    await done;
+    await settle();
+    expect(state.read).toBeLessThan(2000);
+    expect(state.returned).toBe(true);
   });
 
   it("resolves and stops generating when the client goes away mid-archive", async () => {

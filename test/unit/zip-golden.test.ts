@@ -1,10 +1,14 @@
-// The ZIP of a project's rules (docs/rules.md) as a golden file: entry names in
+// The ZIPs of a project's rules (docs/rules.md) as golden files: entry names in
 // archive order, for entities whose slugs collide, come out empty or drop
-// non-Latin letters. Each entry holds that entity's rules, byte for byte.
+// non-Latin letters, in the iptables archive (both restore files per entity)
+// and the nftables archive. Each entry holds that entity's file, byte for byte.
 import { PassThrough } from "node:stream";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import type { ArchiveFormat } from "../../src/domain/archive-names.js";
+import { generateEntityIp6Rules } from "../../src/domain/ip6tables.js";
 import { generateEntityRules } from "../../src/domain/iptables.js";
+import { generateEntityNftRules } from "../../src/domain/nftables.js";
 import { type ArchiveEntity, streamRulesArchive } from "../../src/services/rules-archive.js";
 import { expectGolden } from "../support/golden.js";
 
@@ -43,12 +47,12 @@ const entities: ArchiveEntity[] = NAMES.map(([id, name]) => ({
   },
 }));
 
-async function archive(list: ArchiveEntity[]): Promise<Uint8Array> {
+async function archive(list: ArchiveEntity[], format: ArchiveFormat = "iptables"): Promise<Uint8Array> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (chunk: Buffer) => chunks.push(chunk));
   const read = new Promise((resolve) => out.once("end", resolve));
-  await streamRulesArchive(list, out);
+  await streamRulesArchive(list, out, format);
   await read;
   return new Uint8Array(Buffer.concat(chunks));
 }
@@ -58,12 +62,22 @@ describe("project ZIP entries (golden)", () => {
     const files = unzipSync(await archive(entities));
     expectGolden("zip/colliding-slugs.txt", `${Object.keys(files).join("\n")}\n`);
     const byName = new Map(Object.entries(files));
-    expect(byName.size).toBe(entities.length);
+    expect(byName.size).toBe(2 * entities.length);
   });
 
-  it("holds each entity's own rules in its entry", async () => {
+  it("names the nftables archive's entries as test/golden/zip/colliding-slugs-nftables.txt, in archive order", async () => {
+    const files = unzipSync(await archive(entities, "nftables"));
+    expectGolden("zip/colliding-slugs-nftables.txt", `${Object.keys(files).join("\n")}\n`);
+    expect(Object.keys(files)).toHaveLength(entities.length);
+  });
+
+  it("holds each entity's own files in its entries: IPv4 then IPv6, or the nftables file", async () => {
     const files = Object.values(unzipSync(await archive(entities)));
-    expect(files.map((f) => strFromU8(f))).toEqual(entities.map((e) => generateEntityRules(e.input)));
+    expect(files.map((f) => strFromU8(f))).toEqual(
+      entities.flatMap((e) => [generateEntityRules(e.input), generateEntityIp6Rules(e.input)]),
+    );
+    const nft = Object.values(unzipSync(await archive(entities, "nftables")));
+    expect(nft.map((f) => strFromU8(f))).toEqual(entities.map((e) => generateEntityNftRules(e.input)));
   });
 
   it("gives the same entry names whatever order the entities arrive in", async () => {
