@@ -4,9 +4,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   entityEntryNames,
+  entityFileName,
   entityRulesFileName,
+  entityStems,
   locationArchiveName,
   projectArchiveName,
+  RULES_FILE_KINDS,
   SLUG_MAX,
   slugify,
 } from "../../src/domain/archive-names.js";
@@ -86,6 +89,49 @@ describe("entityRulesFileName", () => {
   it("refuses ids that are not record ids", () => {
     expect(() => entityRulesFileName("", -1)).toThrow(RangeError);
     expect(() => entityRulesFileName("", 1.5)).toThrow(RangeError);
+  });
+});
+
+describe("entityFileName", () => {
+  it("names each of the three single-entity downloads after the slug", () => {
+    expect(entityFileName("Test Entity 1", 7, "iptables")).toBe("test_entity_1-iptables.conf");
+    expect(entityFileName("Test Entity 1", 7, "ip6tables")).toBe("test_entity_1-ip6tables.conf");
+    expect(entityFileName("Test Entity 1", 7, "nftables")).toBe("test_entity_1.nft");
+    expect(entityFileName("日本", 7, "nftables")).toBe("entity-7.nft");
+  });
+});
+
+describe("entityStems", () => {
+  it("gives every kind of file the same unique stem, in id order", () => {
+    const entities = [
+      { id: 5, name: "web" },
+      { id: 2, name: "Web" },
+      { id: 9, name: "" },
+    ];
+    expect([...entityStems(entities)]).toEqual([
+      [2, "web"],
+      [5, "web-5"],
+      [9, "entity-9"],
+    ]);
+    expect(entityEntryNames(entities, "nftables").get(5)).toBe("web-5.nft");
+    expect(entityEntryNames(entities, "ip6tables").get(9)).toBe("entity-9-ip6tables.conf");
+  });
+
+  it("never lets two files of any kinds share a name, even in one folder", () => {
+    const name = fc.string({
+      unit: fc.constantFrom("a", "-", "1", ".", "nft", "iptables", "ip6tables", ".conf", "entity", " "),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ id: fc.nat({ max: 40 }), name }), { selector: (e) => e.id }),
+        (entities) => {
+          const all = RULES_FILE_KINDS.flatMap((kind) => [...entityEntryNames(entities, kind).values()]);
+          expect(new Set(all).size).toBe(3 * entities.length);
+          for (const file of all) expectSafeFileName(file);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -198,6 +244,11 @@ describe("archive names", () => {
     expect(locationArchiveName("日本", "Main site", 3, 4)).toBe("project-3-main_site-iptables.zip");
     expect(locationArchiveName("Acme", "Zürich ☃", 3, 4)).toBe("acme-zrich_-iptables.zip");
     expect(locationArchiveName("Acme", "☃", 3, 4)).toBe("acme-location-4-iptables.zip");
+  });
+
+  it("names the nftables archives", () => {
+    expect(projectArchiveName("Test Project 1", 3, "nftables")).toBe("test_project_1-nftables.zip");
+    expect(locationArchiveName("日本", "☃", 3, 4, "nftables")).toBe("project-3-location-4-nftables.zip");
   });
 
   it("never produces an unsafe archive name", () => {
