@@ -16,6 +16,7 @@ export function diagramInput(page: ProjectPage): DiagramInput {
       destinationEntityId: c.destination.entity.id,
       protocol: c.protocol,
       port: c.port,
+      portEnd: c.portEnd,
     })),
   };
 }

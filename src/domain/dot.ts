@@ -1,8 +1,10 @@
 // Graphviz DOT source of a project diagram (docs/usage.md): one cluster per location,
-// one filled node per entity in its entity colour, one edge per communication.
+// one filled node per entity in its entity colour, one edge per communication,
+// labelled `PROTOCOL:PORT` (`TCP:8000-8100` for a range, `ICMPv6:128`).
 // User text only ever appears inside quoted, escaped label strings; node and
 // cluster ids are synthetic, so no name can change the structure of the graph.
 import { entityColours } from "./colours.js";
+import { portsText } from "./display.js";
 import type { DiagramInput } from "./types.js";
 
 /**
@@ -60,7 +62,7 @@ export function buildProjectDot(input: DiagramInput): string {
       const missing = source ? communication.destinationEntityId : communication.sourceEntityId;
       throw new Error(`communication ${communication.id}: entity ${missing} is not in the diagram`);
     }
-    const label = quoteDot(`${communication.protocol}:${communication.port}`);
+    const label = quoteDot(edgeLabel(communication));
     lines.push(
       `  ${entityNodeId(communication.sourceEntityId)} -> ${entityNodeId(communication.destinationEntityId)} ` +
         `[label=${label}, color="${source.fill}"];`,
@@ -68,6 +70,11 @@ export function buildProjectDot(input: DiagramInput): string {
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;
+}
+
+/** The text of a communication's edge: `TCP:22`, `UDP:8000-8100`, `ICMPv6:128`. */
+export function edgeLabel(c: { protocol: string; port: number; portEnd?: number }): string {
+  return `${c.protocol}:${portsText(c)}`;
 }
 
 /** The DOT node id of an entity, also the `<title>` of its node in the SVG. */

@@ -46,5 +46,7 @@ export interface DiagramInput {
     destinationEntityId: number;
     protocol: Protocol;
     port: number;
+    /** Last port of a range; absent, or equal to port, for one port or type. */
+    portEnd?: number;
   }[];
 }

@@ -1,6 +1,7 @@
 // The project diagram over HTTP (docs/usage.md): well-formed SVG with every entity
 // name and every edge label, user text as text, cached with an ETag; and the
-// colour-coded table that shares its colours.
+// colour-coded table that shares its colours. A dual-stack project: ranges
+// (`TCP:8000-8100`), ICMPv6 and IPv6 addresses in the diagram and the table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommunication } from "../../src/data/communications.js";
 import { createEntity } from "../../src/data/entities.js";
@@ -59,17 +60,7 @@ afterAll(() => ctx.close());
 
 describe("GET /projects/:id/diagram.svg", () => {
   it("is well-formed SVG with every entity name, location and edge label as text", async () => {
-    const res = await viewer
-      .get(`/projects/${projectId}/diagram.svg`)
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = "";
-        r.setEncoding("utf8");
-        r.on("data", (c: string) => {
-          text += c;
-        });
-        r.on("end", () => cb(null, text));
-      });
+    const res = await getSvg(`/projects/${projectId}/diagram.svg`);
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toBe("image/svg+xml; charset=utf-8");
     const root = parseXml(res.body as string);
@@ -127,3 +118,109 @@ describe("project page", () => {
     );
   });
 });
+
+describe("a dual-stack project", () => {
+  let dualId = 0;
+  const ids: Record<string, number> = {};
+
+  beforeAll(async () => {
+    const project = await createProject(ctx.db, { name: "Dual stack", description: "" });
+    dualId = project.id;
+    const site = await createLocation(ctx.db, { name: "fd00:77::/32 site", description: "" });
+    const ifaces: Record<string, number> = {};
+    for (const [name, address, netmask] of [
+      ["web", "fd00:77::21", "128"],
+      ["admins", "fd00:77:9::", "64"],
+      ["office", "10.20.0.0", "255.255.255.0"],
+      ["web4", "10.20.1.5", "255.255.255.255"],
+    ] as const) {
+      const e = await createEntity(ctx.db, { name, description: "", projectId: dualId, locationId: site.id });
+      ids[name] = e.id;
+      const iface = await createInterface(ctx.db, { name: "eth0", description: "", entityId: e.id, address, netmask });
+      ifaces[name] = iface.id;
+    }
+    const flows = [
+      ["admins", "web", "TCP", 8000, 8100],
+      ["admins", "web", "ICMPv6", 128, 128],
+      ["office", "web4", "UDP", 10000, 20000],
+      ["office", "web4", "TCP", 22, 22],
+    ] as const;
+    for (const [s, d, protocol, port, portEnd] of flows) {
+      await createCommunication(ctx.db, dualId, {
+        sourceId: ifaces[s] as number,
+        destinationId: ifaces[d] as number,
+        protocol,
+        port,
+        portEnd,
+        description: "",
+      });
+    }
+  });
+
+  it("labels range edges TCP:8000-8100 and ICMPv6 edges ICMPv6:128", async () => {
+    const res = await getSvg(`/projects/${dualId}/diagram.svg`);
+    expect(res.status).toBe(200);
+    const root = parseXml(res.body as string);
+    const texts = [...walk(root)].filter((e) => e.name === "text").map((e) => textOf(e).replace(/\u00a0/g, " "));
+    expect(texts).toEqual(expect.arrayContaining(["TCP:8000-8100", "ICMPv6:128", "UDP:10000-20000", "TCP:22"]));
+    expect(texts).toContain("fd00:77::/32 site");
+  });
+
+  it("shows ranges and IPv6 addresses in the colour-coded table", async () => {
+    const page = await viewer.get(`/projects/${dualId}`);
+    expect(page.status).toBe(200);
+    const rows = tableRows(page.text);
+    const row = (source: string, ports: string) =>
+      rows.find((r) => r.cells[0]?.includes(source) && r.cells[3] === ports);
+    const range = row("admins", "8000-8100");
+    expect(range?.cells.slice(0, 4)).toEqual(["admins fd00:77:9::/64", "web fd00:77::21", "TCP", "8000-8100"]);
+    expect(range?.classes.slice(0, 2)).toEqual([
+      `entity-colour entity-colour-${ids.admins}`,
+      `entity-colour entity-colour-${ids.web}`,
+    ]);
+    expect(row("admins", "128")?.cells[2]).toBe("ICMPv6");
+    expect(row("office", "10000-20000")?.cells.slice(0, 3)).toEqual([
+      "office 10.20.0.0/255.255.255.0",
+      "web4 10.20.1.5",
+      "UDP",
+    ]);
+    expect(row("office", "22")?.cells[2]).toBe("TCP");
+    const css = await viewer.get(`/projects/${dualId}/colours.css`);
+    for (const [id, colour] of entityColours(Object.values(ids))) {
+      expect(css.text).toContain(`.entity-colour-${id}{background-color:${colour.fill};color:${colour.text}}`);
+    }
+  });
+});
+
+/** GET an SVG as text (supertest leaves image/svg+xml unparsed). */
+function getSvg(url: string) {
+  return viewer
+    .get(url)
+    .buffer(true)
+    .parse((r, cb) => {
+      let text = "";
+      r.setEncoding("utf8");
+      r.on("data", (c: string) => {
+        text += c;
+      });
+      r.on("end", () => cb(null, text));
+    });
+}
+
+/** The communications table's body rows: each cell's text (tags dropped, spaces collapsed) and class. */
+function tableRows(html: string): { cells: string[]; classes: string[] }[] {
+  const table = /<table class="data communications">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+  const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(table)?.[1] ?? "";
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map(([, row = ""]) => {
+    const cells = [...row.matchAll(/<td([^>]*)>([\s\S]*?)<\/td>/g)];
+    return {
+      cells: cells.map(([, , inner = ""]) =>
+        inner
+          .replace(/<[^>]*>/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      ),
+      classes: cells.map(([, attrs = ""]) => /class="([^"]*)"/.exec(attrs)?.[1] ?? ""),
+    };
+  });
+}

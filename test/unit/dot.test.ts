@@ -255,6 +255,10 @@ const HOSTILE = [
   '<svg onload="alert(1)">',
   "lone \uD800 surrogate \uDC00 and \uFFFF",
   "double  spaces",
+  // IPv6 text in a label: colons are DOT's port syntax outside quotes.
+  "fd00:77::21",
+  "admins (fd00:77:9::/64)",
+  "[fd00::1]:443 e1:n",
 ];
 
 function hostileInput(): DiagramInput {
@@ -268,18 +272,31 @@ function hostileInput(): DiagramInput {
     name,
     location: locations[i % 3] ?? { id: 0, name: "" },
   }));
-  const protocols = ["TCP", "UDP", "ICMP"] as const;
-  const communications: DiagramInput["communications"] = entities.map((source, i) => ({
-    id: 100 + i,
-    sourceEntityId: source.id,
-    destinationEntityId: entities[(i * 7 + 1) % entities.length]?.id ?? source.id,
-    protocol: protocols[i % 3] ?? "TCP",
-    port: i % 3 === 2 ? 8 : 1000 + i,
-  }));
+  const protocols = ["TCP", "UDP", "ICMP", "ICMPv6"] as const;
+  const communications: DiagramInput["communications"] = entities.map((source, i) => {
+    const protocol = protocols[i % 4] ?? "TCP";
+    const icmp = protocol === "ICMP" || protocol === "ICMPv6";
+    return {
+      id: 100 + i,
+      sourceEntityId: source.id,
+      destinationEntityId: entities[(i * 7 + 1) % entities.length]?.id ?? source.id,
+      protocol,
+      port: icmp ? (protocol === "ICMP" ? 8 : 128) : 1000 + i,
+      // Every other TCP/UDP flow a range, some written with portEnd equal to port.
+      ...(icmp ? {} : { portEnd: i % 8 < 2 ? 1000 + i + 100 : 1000 + i }),
+    };
+  });
   // Two communications between the same pair are two edges.
   communications.push({ id: 99, sourceEntityId: 10, destinationEntityId: 13, protocol: "TCP", port: 22 });
   communications.push({ id: 98, sourceEntityId: 10, destinationEntityId: 13, protocol: "TCP", port: 443 });
   return { entities, communications };
+}
+
+/** The edge label a communication should get, written apart from the builder: `TCP:8000-8100` for a range. */
+function expectedLabel(c: DiagramInput["communications"][number]): string {
+  return c.portEnd === undefined || c.portEnd === c.port
+    ? `${c.protocol}:${c.port}`
+    : `${c.protocol}:${c.port}-${c.portEnd}`;
 }
 
 describe("quoteDot", () => {
@@ -308,6 +325,30 @@ describe("buildProjectDot", () => {
     });
     // Golden file: refreshed on purpose with UPDATE_GOLDEN=1; review its diff like code.
     expectGolden("dot/small-project.dot", dot);
+  });
+
+  it("writes the expected DOT for a dual-stack project: ranges, ICMPv6 and IPv6 text in names", () => {
+    const dot = buildProjectDot({
+      entities: [
+        { id: 1, name: "web (fd00:77::21)", location: { id: 1, name: "Main site" } },
+        { id: 2, name: "admins (fd00:77:9::/64)", location: { id: 1, name: "Main site" } },
+        { id: 3, name: "media", location: { id: 2, name: "fd00:77:2::/48 site" } },
+      ],
+      communications: [
+        { id: 1, sourceEntityId: 2, destinationEntityId: 1, protocol: "TCP", port: 8000, portEnd: 8100 },
+        { id: 2, sourceEntityId: 2, destinationEntityId: 1, protocol: "TCP", port: 22, portEnd: 22 },
+        { id: 3, sourceEntityId: 2, destinationEntityId: 1, protocol: "ICMPv6", port: 128, portEnd: 128 },
+        { id: 4, sourceEntityId: 1, destinationEntityId: 3, protocol: "UDP", port: 10000, portEnd: 20000 },
+        { id: 5, sourceEntityId: 3, destinationEntityId: 1, protocol: "ICMP", port: 8 },
+      ],
+    });
+    expectGolden("dot/dual-stack-project.dot", dot);
+    const svg = render(dot);
+    const texts = svgObjects(svg).flatMap((o) => o.texts);
+    for (const text of ["TCP:8000-8100", "TCP:22", "ICMPv6:128", "UDP:10000-20000", "ICMP:8", "web (fd00:77::21)"]) {
+      expect(texts).toContain(text);
+    }
+    expect(texts).toContain("fd00:77:2::/48 site");
   });
 
   it("writes an empty but valid graph for a project without entities", () => {
@@ -357,7 +398,7 @@ describe("buildProjectDot", () => {
       const edge = edges.shift();
       expect(edge?.from).toBe(`e${communication.sourceEntityId}`);
       expect(edge?.to).toBe(`e${communication.destinationEntityId}`);
-      expect(labelText(edge?.attrs.label)).toBe(`${communication.protocol}:${communication.port}`);
+      expect(labelText(edge?.attrs.label)).toBe(expectedLabel(communication));
       expect(edge?.attrs.color).toBe(graph.nodes.get(`e${communication.sourceEntityId}`)?.attrs.fillcolor);
     }
   });
@@ -400,7 +441,7 @@ describe("buildProjectDot", () => {
     }
     for (const communication of input.communications) {
       const title = `e${communication.sourceEntityId}->e${communication.destinationEntityId}`;
-      const label = `${communication.protocol}:${communication.port}`;
+      const label = expectedLabel(communication);
       const edge = edges.find((e) => e.title === title && e.texts[0] === label);
       expect(edge, title).toBeDefined();
       expect(edge?.body).toContain(`<path fill="none" stroke="${colours.get(communication.sourceEntityId)?.fill}"`);
