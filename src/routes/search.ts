@@ -16,7 +16,7 @@ export function searchRouter({ db }: AppDeps): Router {
 
   router.get("/search", async (req, res) => {
     const q = queryText(req.query.q);
-    const hits = await search(db, q, PAGE_LIMIT);
+    const hits = await search(db, q, PAGE_LIMIT, { communications: true });
     res.render("search/results.njk", { title: q ? `Search: ${q}` : "Search", q: q.trim(), hits, limit: PAGE_LIMIT });
   });
 
