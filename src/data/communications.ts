@@ -3,8 +3,8 @@ import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import { addressFamily, familyMessages, flowFamilyIssue } from "../domain/flow-rules.js";
 import type { Database, Engine, Tx } from "./engine.js";
-import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
+import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./rows.js";
 
 export interface CommunicationInput {
   sourceId: number;

@@ -2,9 +2,9 @@
 import type { PreviewNode } from "../domain/display.js";
 import { addressFamily } from "../domain/flow-rules.js";
 import type { Database } from "./engine.js";
-import { lockRows, whole } from "./entities.js";
 import { guardWrite, RefusedChange } from "./errors.js";
 import { previewInterface } from "./preview.js";
+import { lockRows, whole } from "./rows.js";
 
 export interface InterfaceInput {
   name: string;
