@@ -12,6 +12,7 @@ import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
 import { diagramsRouter } from "./routes/diagrams.js";
+import { driftFormBody, driftRouter } from "./routes/drift.js";
 import { entitiesRouter } from "./routes/entities.js";
 import { importFormBody, importsRouter } from "./routes/imports.js";
 import { interfacesRouter } from "./routes/interfaces.js";
@@ -96,6 +97,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
 
   // The CSV import page takes up to a megabyte of pasted text (docs/usage.md).
   app.use("/projects/:projectId/import", importFormBody);
+  // The drift check takes up to 2 MiB of pasted host rules (docs/drift.md).
+  app.use("/entities/:entityId/drift", driftFormBody);
   app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
   // Express 5 leaves req.body undefined when no parser read the body (none sent,
   // JSON, multipart …; the CSRF token can come in a header): routes that fix a
@@ -130,6 +133,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(projectsRouter(deps));
   app.use(locationsRouter(deps));
   app.use(entitiesRouter(deps));
+  app.use(driftRouter(deps));
   app.use(interfacesRouter(deps));
   app.use(communicationsRouter(deps));
   app.use(rulesRouter(deps));

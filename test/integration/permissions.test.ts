@@ -297,6 +297,21 @@ const rows: Row[] = [
     ok: 303,
     target: (s) => ({ url: `/entities/${s.a.id}/delete`, form: {} }),
   },
+  // The drift check (docs/drift.md): reading only, like the files it compares with.
+  {
+    method: "get",
+    path: "/entities/:entityId/drift",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/drift` }),
+  },
+  {
+    method: "post",
+    path: "/entities/:entityId/drift",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/drift`, form: { hostRules: '{"nftables": []}' } }),
+  },
   // Interfaces
   {
     method: "get",

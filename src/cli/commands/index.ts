@@ -2,6 +2,7 @@
 import type { Command } from "../runner.js";
 import { backupCommand } from "./backup.js";
 import { copyCommand } from "./copy.js";
+import { driftCommand } from "./drift.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import { importCsvCommand } from "./import-csv.js";
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   importCommand,
   importCsvCommand,
   iptablesCommand,
+  driftCommand,
   backupCommand,
   restoreCommand,
   copyCommand,
