@@ -1,0 +1,113 @@
+// The "Can it reach?" question (docs/usage.md) as the page's query string and
+// the command's arguments give it: From, To, Protocol, Port, each refused with
+// a message naming its field. The result is the domain's ReachQuery
+// (src/domain/reach.ts): both addresses as numbers of one family.
+import { z } from "zod";
+import type { Protocol } from "../domain/constants.js";
+import type { Family } from "../domain/firewall.js";
+import { parseIpv4 } from "../domain/ipv4.js";
+import { readIpv6 } from "../domain/ipv6.js";
+import type { ReachQuery } from "../domain/reach.js";
+import { type FieldErrors, text } from "./common.js";
+import { fieldMessages, portRangeIssue, portTextRule, protocolRule, shown } from "./fields.js";
+
+/** The fields of the question, in the order the form shows them. */
+export const REACH_FIELDS = ["from", "to", "protocol", "port"] as const;
+export type ReachFieldName = (typeof REACH_FIELDS)[number];
+
+/** Each field's label (the form's and the messages'). */
+export const REACH_LABELS: Record<ReachFieldName, string> = {
+  from: "From",
+  to: "To",
+  protocol: "Protocol",
+  port: "Port",
+};
+
+interface ReadAddress {
+  family: Family;
+  value: bigint;
+}
+
+/** One IPv4 or IPv6 address, never a network. */
+const address = (label: string) =>
+  text(label).transform((raw, ctx): ReadAddress => {
+    const v = raw.trim();
+    const refuse = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if (v === "") return refuse(fieldMessages.required(label));
+    if (v.includes("/")) return refuse(`${label} must be one address, not a network such as ${shown(v)}.`);
+    const v4 = parseIpv4(v);
+    if (v4 !== null) return { family: "ipv4", value: BigInt(v4) };
+    const v6 = readIpv6(v);
+    if (v6.ok) return { family: "ipv6", value: v6.value };
+    if (/^[0-9.]+$/.test(v)) return refuse(fieldMessages.address(label, v));
+    return refuse(
+      v.includes(":")
+        ? `${label} must be an IPv6 address such as fd00::10: ${shown(v)} ${v6.reason}.`
+        : `${label} must be an IPv4 address such as 192.168.1.10 or an IPv6 address such as fd00::10, not ${shown(v)}.`,
+    );
+  });
+
+/** One port or type, as text; a range is refused with its own message. */
+const port = (label: string) =>
+  text(label)
+    .pipe(
+      z.string().superRefine((v, ctx) => {
+        if (/^\s*\d+\s*-\s*\d+\s*$/.test(v)) {
+          ctx.addIssue({ code: "custom", message: `${label} must be one port or ICMP type, not a range.` });
+        }
+      }),
+    )
+    .pipe(portTextRule(label));
+
+export const reachQuerySchema = z
+  .object({
+    from: address(REACH_LABELS.from),
+    to: address(REACH_LABELS.to),
+    protocol: text(REACH_LABELS.protocol).pipe(protocolRule(REACH_LABELS.protocol)),
+    port: port(REACH_LABELS.port),
+  })
+  .superRefine((q, ctx) => {
+    if (q.from.family !== q.to.family) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: "From and To must both be IPv4 or both be IPv6." });
+      return;
+    }
+    const protocol: Protocol = q.protocol;
+    if (protocol === "ICMP" && q.to.family === "ipv6") {
+      ctx.addIssue({ code: "custom", path: ["protocol"], message: "ICMP needs IPv4 addresses; use ICMPv6 for IPv6." });
+    } else if (protocol === "ICMPv6" && q.to.family === "ipv4") {
+      ctx.addIssue({ code: "custom", path: ["protocol"], message: "ICMPv6 needs IPv6 addresses; use ICMP for IPv4." });
+    }
+    const range = portRangeIssue(protocol, q.port);
+    if (range !== null) ctx.addIssue({ code: "custom", path: ["port"], message: range });
+  })
+  .transform(
+    (q): ReachQuery => ({
+      family: q.from.family,
+      from: q.from.value,
+      to: q.to.value,
+      protocol: q.protocol,
+      port: q.port,
+    }),
+  );
+
+export type ReachQueryResult = { ok: true; query: ReachQuery } | { ok: false; errors: FieldErrors };
+
+/** Reads the question; on failure one message per field (the first of each), in field order. */
+export function parseReachQuery(input: Partial<Record<ReachFieldName, unknown>>): ReachQueryResult {
+  const result = reachQuerySchema.safeParse({
+    from: input.from,
+    to: input.to,
+    protocol: input.protocol,
+    port: input.port,
+  });
+  if (result.success) return { ok: true, query: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length > 0 ? String(issue.path[0]) : "_form";
+    errors[key] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
