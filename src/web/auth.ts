@@ -49,6 +49,15 @@ function toLogin(req: Request, res: Response): void {
   res.redirect(path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`);
 }
 
+/**
+ * Lets a request authenticated otherwise than by its session (an API token,
+ * docs/api.md) carry its user for this request only: nothing is written to
+ * the session, so no cookie is set, and `can` sees exactly that user's permissions.
+ */
+export function actAs(req: Request, user: Express.User): void {
+  req.user = user;
+}
+
 export function can(user: Express.User | undefined, code: PermissionCode): boolean {
   return Boolean(user?.permissions.has(code));
 }
