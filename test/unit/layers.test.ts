@@ -71,9 +71,10 @@ function edgesOf(tree: Tree): { edges: Edge[]; problems: string[] } {
 
 /**
  * Packages domain code may use: pure computation on values already in memory,
- * no I/O, no framework. csv-parse splits CSV text into records (docs/cli.md).
+ * no I/O, no framework. csv-parse splits CSV text into records (docs/cli.md);
+ * diff (jsdiff) compares two texts line by line (docs/usage.md, rule diff).
  */
-const DOMAIN_PACKAGES = new Set(["csv-parse"]);
+const DOMAIN_PACKAGES = new Set(["csv-parse", "diff"]);
 
 const isPrisma = (edge: Edge) =>
   /^(@prisma\/|prisma($|\/))/.test(edge.specifier) || (edge.to?.startsWith("src/generated/") ?? false);
