@@ -5,13 +5,13 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import helmet from "helmet";
 import nunjucks from "nunjucks";
 import { pinoHttp } from "pino-http";
-import { apiRouter } from "./api/index.js";
 import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
 import { accountRouter } from "./routes/account.js";
 import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
 import { communicationsRouter } from "./routes/communications.js";
+import { deploymentsRouter } from "./routes/deployments.js";
 import { diagramsRouter } from "./routes/diagrams.js";
 import { driftFormBody, driftRouter } from "./routes/drift.js";
 import { entitiesRouter } from "./routes/entities.js";
@@ -120,9 +120,6 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     res.locals.searchQuery = typeof req.query.q === "string" && req.path.startsWith("/search") ? req.query.q : "";
     next();
   });
-  // The API answers its own requests, errors included, in JSON (docs/api.md):
-  // a token or a session, never a redirect to log-in.
-  app.use(apiRouter(deps));
   // Anonymous visitors of any page but log-in and log-out go to /login and
   // come back afterwards (before the CSRF check, so a stale form also lands there).
   app.use(requireLogin(["/login", "/logout"]));
@@ -141,6 +138,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(interfacesRouter(deps));
   app.use(communicationsRouter(deps));
   app.use(rulesRouter(deps));
+  app.use(deploymentsRouter(deps));
   app.use(diagramsRouter(deps));
   app.use(searchRouter(deps));
   app.use(adminRouter(deps));
