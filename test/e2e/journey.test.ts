@@ -181,7 +181,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     );
     expect(await page.getByLabel("Entity").inputValue()).toBe("office (Acme journey - Paris DC)");
     expect(await page.getByLabel("Name").inputValue()).toBe("eth0");
-    expect(await page.getByLabel("Netmask").inputValue()).toBe("255.255.255.255");
+    expect(await page.getByLabel("Netmask").inputValue()).toBe("");
     await page.getByLabel("Address").fill("10.20.0.0");
     await page.getByLabel("Netmask").fill("/24");
     await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${officeId}$`), "office");
