@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import helmet from "helmet";
 import nunjucks from "nunjucks";
 import { pinoHttp } from "pino-http";
+import { apiRouter } from "./api/index.js";
 import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
 import { accountRouter } from "./routes/account.js";
@@ -120,6 +121,9 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     res.locals.searchQuery = typeof req.query.q === "string" && req.path.startsWith("/search") ? req.query.q : "";
     next();
   });
+  // The API answers its own requests, errors included, in JSON (docs/api.md):
+  // a token or a session, never a redirect to log-in.
+  app.use(apiRouter(deps));
   // Anonymous visitors of any page but log-in and log-out go to /login and
   // come back afterwards (before the CSRF check, so a stale form also lands there).
   app.use(requireLogin(["/login", "/logout"]));
