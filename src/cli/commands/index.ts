@@ -2,6 +2,8 @@
 import type { Command } from "../runner.js";
 import { backupCommand } from "./backup.js";
 import { copyCommand } from "./copy.js";
+import { deployMarkCommand } from "./deploy-mark.js";
+import { diffCommand } from "./diff.js";
 import { driftCommand } from "./drift.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
@@ -20,6 +22,8 @@ export const COMMANDS: Command[] = [
   importCommand,
   importCsvCommand,
   iptablesCommand,
+  deployMarkCommand,
+  diffCommand,
   driftCommand,
   backupCommand,
   restoreCommand,
