@@ -81,7 +81,7 @@ async function loadState(tx: Tx, projectId: number | null): Promise<CsvImportSta
   const endpoint = { select: { address: true, netmask: true, entity: { select: { name: true } } } } as const;
   const communications = await tx.communication.findMany({
     where: { source: { entity: { projectId } } },
-    select: { protocol: true, port: true, source: endpoint, destination: endpoint },
+    select: { protocol: true, port: true, portEnd: true, source: endpoint, destination: endpoint },
   });
   for (const e of entities) {
     ids.entities.set(e.name, e.id);
@@ -104,6 +104,7 @@ async function loadState(tx: Tx, projectId: number | null): Promise<CsvImportSta
       destination: toKey(c.destination),
       protocol: c.protocol as Protocol,
       port: c.port,
+      portEnd: c.portEnd,
     })),
     locations: locations.map((l) => l.name),
     ids,
@@ -192,8 +193,11 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
             destinationId: lookup(ids.interfaces, key(c.destination)),
             protocol: c.protocol,
             port: c.port,
-            portEnd: c.port,
+            portEnd: c.portEnd,
             description: c.description,
+            requestedBy: c.requestedBy,
+            reference: c.reference,
+            expires: c.expires,
           })),
         });
       }

@@ -4,6 +4,7 @@
 //   tokenize.ts  text → records with line numbers (csv-parse, with caps)
 //   columns.ts   header → columns, records → raw rows by column
 //   plan.ts      validated rows + the project's state → what to create
+//                (interfaces.ts: which interface a row's end means)
 // Field validation between columns and plan is src/validation/csv-import.ts;
 // the data layer (src/data/csv-import.ts) applies a plan in one transaction.
 // Each step is a generator (csv/steps.ts) so the server can pause between pieces.
@@ -18,6 +19,7 @@ export {
 } from "./csv/columns.js";
 export {
   type CsvEndpoint,
+  type CsvFlowFields,
   type CsvImportOptions,
   type CsvImportPlan,
   type CsvImportState,

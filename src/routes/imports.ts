@@ -41,9 +41,11 @@ export const importFormBody = [
   }) satisfies ErrorRequestHandler,
 ];
 
-const EXAMPLE = `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location
-app1,192.168.1.10,,db1,192.168.1.20,,TCP,5432,Application database,Main site,Main site
-admins,10.10.4.0,/24,db1,192.168.1.20,,tcp,22,SSH,Office,`;
+const EXAMPLE = `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location,requested by,reference,expires
+app1,192.168.1.10,,db1,192.168.1.20,,TCP,5432,Application database,Main site,Main site,Alice Martin,CHG-1234,
+admins,10.10.4.0,/24,db1,192.168.1.20,,tcp,22,SSH,Office,,,,
+app1,fd00:77::10,,db1,fd00:77::21,,TCP,8000-8100,Application ports,,,,,2027-03-31
+admins,fd00:77:9::/64,,db1,fd00:77::21,,ICMPv6,128,Ping,,,,,`;
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 

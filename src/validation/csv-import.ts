@@ -1,11 +1,16 @@
-// Field rules of one CSV import row (docs/usage.md): names, addresses, netmasks
-// (dotted or a prefix; empty means 255.255.255.255), protocol (any case), port
-// in the range of its protocol, with the forms' wording (./fields.ts).
-// `readCsvImport` turns CSV text into valid rows plus one message per problem,
-// each with its line number.
+// Field rules of one CSV import row (docs/cli.md, import-csv), with the forms'
+// wording (./fields.ts): names; each end's address and netmask read together
+// (IPv4 or IPv6, CIDR text, host bits refused with the network offered; an
+// empty netmask is one host, or the entity's interface with that address:
+// src/domain/csv/plan.ts); protocol in any case; Port `22` or a TCP/UDP range
+// `8000-8100`; both ends of one family, ICMP IPv4 and ICMPv6 IPv6; optional
+// Requested by, Reference and Expires. Every problem of a row is reported, in
+// column order. `readCsvImport` turns CSV text into valid rows plus one message
+// per problem, each with its line number.
 import { z } from "zod";
 import {
   CLI_CSV_LIMITS,
+  type CsvEndpoint,
   type CsvLimits,
   type CsvRow,
   type LineError,
@@ -16,56 +21,115 @@ import {
   sortLineErrors,
 } from "../domain/csv-import.js";
 import { description, name } from "./common.js";
-import { addressRule, checkPortRange, netmaskRule, portTextRule, protocolRule } from "./fields.js";
-
-const cell = z.string().optional().default("");
+import {
+  expiresRule,
+  fieldMessages,
+  flowFamilyIssue,
+  type InterfaceAddress,
+  protocolRule,
+  readInterfaceAddress,
+  readPorts,
+  referenceRule,
+  requestedByRule,
+} from "./fields.js";
 
 /** Empty means "not given": an existing entity keeps its location, a new one takes the default. */
 const location = (label: string) =>
-  cell.transform((v) => (v.trim() === "" ? undefined : v)).pipe(name(label).optional());
+  z
+    .string()
+    .transform((v) => (v.trim() === "" ? undefined : v))
+    .pipe(name(label).optional());
 
-const rowSchema = z
-  .object({
-    "source entity": cell.pipe(name("Source entity")),
-    "source address": cell.pipe(addressRule("Source address")),
-    "source netmask": cell.pipe(netmaskRule("Source netmask")),
-    "destination entity": cell.pipe(name("Destination entity")),
-    "destination address": cell.pipe(addressRule("Destination address")),
-    "destination netmask": cell.pipe(netmaskRule("Destination netmask")),
-    protocol: cell.pipe(protocolRule("Protocol")),
-    port: cell.pipe(portTextRule("Port")),
-    description,
-    "source location": location("Source location"),
-    "destination location": location("Destination location"),
-  })
-  .superRefine((row, ctx) => checkPortRange(ctx, row.protocol, row.port));
+// Built once: a zod schema costs far more to build than to run.
+const RULES = {
+  source: { entity: name("Source entity"), location: location("Source location") },
+  destination: { entity: name("Destination entity"), location: location("Destination location") },
+  protocol: protocolRule("Protocol"),
+  description,
+  requestedBy: requestedByRule("Requested by"),
+  reference: referenceRule("Reference"),
+  expires: expiresRule("Expires"),
+};
+const LABELS = {
+  source: { address: "Source address", netmask: "Source netmask" },
+  destination: { address: "Destination address", netmask: "Destination netmask" },
+} as const;
 
 /** Validates one raw row; all its problems, in column order. */
 export function validateCsvRow(raw: RawCsvRow): { ok: true; row: CsvRow } | { ok: false; errors: LineError[] } {
-  const result = rowSchema.safeParse(raw.values);
-  if (!result.success) {
-    return { ok: false, errors: result.error.issues.map((issue) => ({ line: raw.line, message: issue.message })) };
+  const v = raw.values;
+  const messages: string[] = [];
+  const take = <T>(schema: z.ZodType<T>, value: string | undefined): T | undefined => {
+    const result = schema.safeParse(value ?? "");
+    if (result.success) return result.data;
+    messages.push(...result.error.issues.map((issue) => issue.message));
+    return undefined;
+  };
+
+  const ends: Partial<Record<"source" | "destination", { entity: string; at: InterfaceAddress; given: boolean }>> = {};
+  for (const side of ["source", "destination"] as const) {
+    const entity = take(RULES[side].entity, v[`${side} entity`]);
+    const address = v[`${side} address`] ?? "";
+    const netmask = v[`${side} netmask`] ?? "";
+    const read = readInterfaceAddress(address, netmask, LABELS[side]);
+    if (!read.ok) messages.push(read.message);
+    if (entity !== undefined && read.ok) {
+      // A netmask typed in its column or as CIDR text; else plan.ts may match the entity's interface.
+      const given = netmask.trim() !== "" || address.includes("/");
+      ends[side] = { entity, at: read, given };
+    }
   }
-  const v = result.data;
+
+  const protocol = take(RULES.protocol, v.protocol);
+  let ports: { port: number; portEnd: number } | undefined;
+  if (protocol !== undefined) {
+    const read = readPorts(protocol, v.port ?? "", "Port");
+    if (read.ok) ports = read;
+    else messages.push(read.message);
+  } else if ((v.port ?? "").trim() === "") {
+    messages.push(fieldMessages.required("Port"));
+  }
+  const { source, destination } = ends;
+  if (protocol !== undefined && source !== undefined && destination !== undefined) {
+    const issue = flowFamilyIssue(protocol, source.at.family, destination.at.family);
+    if (issue !== null) messages.push(issue);
+  }
+
+  const text = take(RULES.description, v.description);
+  const locations = {
+    source: take(RULES.source.location, v["source location"]),
+    destination: take(RULES.destination.location, v["destination location"]),
+  };
+  const requestedBy = take(RULES.requestedBy, v["requested by"]);
+  const reference = take(RULES.reference, v.reference);
+  const expires = take(RULES.expires, v.expires);
+
+  if (messages.length > 0) return { ok: false, errors: messages.map((message) => ({ line: raw.line, message })) };
+  const end = (side: "source" | "destination"): CsvEndpoint => {
+    const e = ends[side] as NonNullable<(typeof ends)[typeof side]>;
+    const where = locations[side];
+    return {
+      entity: e.entity,
+      address: e.at.address,
+      netmask: e.at.netmask,
+      netmaskGiven: e.given,
+      ...(where === undefined ? {} : { location: where }),
+    };
+  };
+  const { port, portEnd } = ports as { port: number; portEnd: number };
   return {
     ok: true,
     row: {
       line: raw.line,
-      source: {
-        entity: v["source entity"],
-        address: v["source address"],
-        netmask: v["source netmask"],
-        ...(v["source location"] === undefined ? {} : { location: v["source location"] }),
-      },
-      destination: {
-        entity: v["destination entity"],
-        address: v["destination address"],
-        netmask: v["destination netmask"],
-        ...(v["destination location"] === undefined ? {} : { location: v["destination location"] }),
-      },
-      protocol: v.protocol,
-      port: v.port,
-      description: v.description,
+      source: end("source"),
+      destination: end("destination"),
+      protocol: protocol as CsvRow["protocol"],
+      port,
+      portEnd,
+      description: text as string,
+      requestedBy: requestedBy as string,
+      reference: reference as string,
+      expires: expires ?? null,
     },
   };
 }

@@ -1,5 +1,8 @@
 // CSV import (issue 6): the page for its three callers, every bad line listed
-// with nothing written, and the data layer creating what is missing.
+// with nothing written, and the data layer creating what is missing; dual-stack
+// rows (IPv6, ranges, ICMPv6, owner, reference, expiry) stored as given, and a
+// row naming a network's address matching the network instead of adding a
+// one-host interface to it (docs/cli.md, import-csv).
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importCsvRows } from "../../src/data/csv-import.js";
@@ -118,7 +121,7 @@ describe("CSV import page", () => {
     expect(res.status).toBe(422);
     expect(res.text).toContain("Nothing was imported.");
     expect(res.text).toContain(
-      "Line 3: Source address must be a dotted IPv4 address such as 192.168.1.10, not &quot;10.0.0.300&quot;.",
+      "Line 3: Source address must be an IPv4 address such as 192.168.1.10 or an IPv6 address such as fd00::10, not &quot;10.0.0.300&quot;.",
     );
     expect(res.text).toContain(
       "Line 4: Source entity &quot;delta&quot; does not exist yet; give its location in the &quot;source location&quot; column or choose a location for new entities",
@@ -158,6 +161,110 @@ describe("CSV import page", () => {
     const res = await editor.post(url()).type("form").send({ _csrf: editor.csrf, csv: "  " });
     expect(res.status).toBe(422);
     expect(res.text).toContain("Paste the CSV rows, header row first.");
+  });
+});
+
+describe("dual-stack rows", () => {
+  const V2_HEADER = `${HEADER},Requested by,Reference,Expires`;
+
+  it("stores IPv6 in RFC 5952 form, ranges, ICMPv6, owner, reference and expiry, and skips a recorded range", async () => {
+    const csv = [
+      V2_HEADER,
+      "web6,FD00:0077:0:0:0:0:0:10,,db6,fd00:77::21,,TCP,8000-8100,App ports,CSV site,CSV site,Alice Martin,CHG-1234,2027-03-31",
+      "lan6,fd00:77:9::/64,,db6,fd00:77::21,,icmpv6,128,Ping,CSV site,,,,",
+      "web6,10.7.0.10,,db6,10.7.0.21,,udp,10000-20000,RTP,,,,REQ-9,",
+    ].join("\n");
+    const res = await editor.post(url()).type("form").send({ _csrf: editor.csrf, csv, location: "" });
+    expect(res.status, res.text.match(/Line [^<]*/g)?.join("\n")).toBe(303);
+    const flows = await ctx.db.run((c) =>
+      c.communication.findMany({
+        where: { destination: { entity: { name: "db6", projectId: seed.project.id } } },
+        select: {
+          protocol: true,
+          port: true,
+          portEnd: true,
+          requestedBy: true,
+          reference: true,
+          expires: true,
+          source: { select: { address: true, netmask: true } },
+        },
+        orderBy: { port: "asc" },
+      }),
+    );
+    expect(flows).toEqual([
+      {
+        protocol: "ICMPv6",
+        port: 128,
+        portEnd: 128,
+        requestedBy: "",
+        reference: "",
+        expires: null,
+        source: { address: "fd00:77:9::", netmask: "64" },
+      },
+      {
+        protocol: "TCP",
+        port: 8000,
+        portEnd: 8100,
+        requestedBy: "Alice Martin",
+        reference: "CHG-1234",
+        expires: "2027-03-31",
+        source: { address: "fd00:77::10", netmask: "128" },
+      },
+      {
+        protocol: "UDP",
+        port: 10000,
+        portEnd: 20000,
+        requestedBy: "",
+        reference: "REQ-9",
+        expires: null,
+        source: { address: "10.7.0.10", netmask: "255.255.255.255" },
+      },
+    ]);
+    const again = await editor.post(url()).type("form").send({ _csrf: editor.csrf, csv, location: "" });
+    expect(again.status).toBe(303);
+    const page = await editor.get(again.headers.location as string);
+    expect(page.text).toContain("Imported 0 communications; 3 rows already recorded were skipped.");
+  });
+
+  it("refuses a family mismatch and a host inside a network's entity, naming the lines, and writes nothing", async () => {
+    const before = await counts(ctx.db);
+    const csv = [
+      V2_HEADER,
+      "web6,10.7.0.10,,db6,fd00:77::21,,TCP,443,,,,,,",
+      "lan6,fd00:77:9::5,,db6,fd00:77::21,,TCP,22,,,,,,",
+      "web6,10.7.0.10,,db6,10.7.0.21,,TCP,1-2,,,,,,2027-13-01",
+    ].join("\n");
+    const res = await editor.post(url()).type("form").send({ _csrf: editor.csrf, csv, location: "" });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain("Line 2: Source and destination must both be IPv4 or both IPv6.");
+    expect(res.text).toContain(
+      "Line 3: Source address fd00:77:9::5 lies in the network fd00:77:9::/64 of interface &quot;eth0&quot; of the existing entity &quot;lan6&quot;",
+    );
+    expect(res.text).toContain("Line 4: Expires must be a calendar date written YYYY-MM-DD");
+    expect(await counts(ctx.db)).toEqual(before);
+  });
+
+  it("matches a subnet entity's interface by its address alone instead of adding a /32 one (issue 13)", async () => {
+    const network = await ctx.db.run((c) =>
+      c.entity.findFirstOrThrow({
+        where: { name: "gamma", projectId: seed.project.id },
+        include: { interfaces: true },
+      }),
+    );
+    expect(network.interfaces.map((i) => `${i.address}/${i.netmask}`)).toEqual(["10.9.0.0/255.255.0.0"]);
+    const res = await editor
+      .post(url())
+      .type("form")
+      .send({ _csrf: editor.csrf, csv: `${HEADER}\ngamma,10.9.0.0,,beta,10.0.0.2,,TCP,3389,RDP,,`, location: "" });
+    expect(res.status).toBe(303);
+    const after = await ctx.db.run((c) =>
+      c.interface.findMany({ where: { entityId: network.id }, select: { address: true, netmask: true } }),
+    );
+    expect(after).toEqual([{ address: "10.9.0.0", netmask: "255.255.0.0" }]);
+    const flow = await ctx.db.run((c) =>
+      c.communication.findFirst({ where: { port: 3389 }, select: { sourceId: true } }),
+    );
+    expect(flow?.sourceId).toBe(network.interfaces[0]?.id);
   });
 });
 

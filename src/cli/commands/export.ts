@@ -10,10 +10,11 @@ export const exportCommand: Command = {
   name: "export",
   summary: "write projects and locations as a JSON document",
   usage: "conntrackt export [--project NAME] [FILE]",
-  help: `Writes the interchange document (docs/cli.md) of the whole database, or of one
-project with the locations its entities use, to FILE (replaced whole) or to
-standard output when FILE is absent or "-". Accounts are not exported.
-Only reads: works on a read-only copy and while another process writes.
+  help: `Writes the interchange document (docs/cli.md, version 2) of the whole
+database, or of one project with the locations its entities use, to FILE
+(replaced whole) or to standard output when FILE is absent or "-". Accounts
+are not exported. Only reads: works on a read-only copy and while another
+process writes.
 
 Options:
   --project NAME   export only this project

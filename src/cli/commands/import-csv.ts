@@ -30,9 +30,14 @@ is written.
 Header row, one column per field (case and _ - . or spaces do not matter):
   source entity, source address, source netmask, destination entity,
   destination address, destination netmask, protocol, port, description,
-  source location, destination location
-Netmasks may be dotted or a prefix (/24 or 24); empty means 255.255.255.255.
-See docs/cli.md for the accepted aliases (src_ip, dst_host, …).
+  source location, destination location, requested by, reference, expires
+Addresses are IPv4 or IPv6, also as CIDR text (10.10.4.0/24, fd00:77:9::/64).
+IPv4 netmasks may be dotted or a prefix (/24 or 24), IPv6 ones a prefix (64).
+An empty netmask means the entity's interface with that address (a network)
+if it has one, else a single host; a host inside one of the entity's
+networks is refused. Protocol TCP, UDP, ICMP or ICMPv6; port 22 or, for TCP
+and UDP, a range 8000-8100; expires YYYY-MM-DD. See docs/cli.md for the
+accepted aliases (src_ip, dst_host, ports, ticket, …).
 
 Options:
   --project NAME    the project to add to (created when missing)

@@ -1,5 +1,5 @@
 // `conntrackt import` (docs/cli.md): adds the projects of an interchange
-// document, all or nothing, every problem named by its JSON path.
+// document (version 1 or 2), all or nothing, every problem named by its JSON path.
 import { ImportRefusedError, importInterchange } from "../../data/interchange.js";
 import { formatProblem, type Problem, parseInterchangeText } from "../../validation/interchange.js";
 import { withDatabase } from "../database.js";
@@ -12,10 +12,10 @@ export const importCommand: Command = {
   name: "import",
   summary: "add the projects of a JSON document",
   usage: "conntrackt import FILE",
-  help: `Reads an interchange document (from FILE, or standard input for "-") and
-adds its locations and projects, all or nothing: any problem is reported
-with its JSON path (e.g. projects[0].entities[3].interfaces[0].netmask) and
-nothing is written.
+  help: `Reads an interchange document, version 1 or 2 (from FILE, or standard input
+for "-"), and adds its locations and projects, all or nothing: any problem is
+reported with its JSON path (e.g. projects[0].entities[3].interfaces[0].netmask)
+and nothing is written.
 
 A project whose name exists already is refused: rename or delete it first.
 A location whose name exists already is reused as it is.

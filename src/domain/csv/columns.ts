@@ -2,9 +2,11 @@
 // them, in any order; names ignore case, spaces, `_`, `-` and `.`, so
 // `source_entity`, `Source entity` and `SourceEntity` match. Aliases: source =
 // src/from, destination = dest/dst/to; entity = host/name; address = ip/ip
-// address/addr; netmask = mask/prefix; location = site; protocol = proto;
-// description = comment/comments/note/notes. An unknown column is an error (a
-// misspelt `source netmsk` must not silently mean 255.255.255.255).
+// address/addr/ipv4/ipv6/cidr; netmask = mask/prefix/prefix length; location =
+// site; protocol = proto; port = ports/port range; description =
+// comment/comments/note/notes; requested by = requester/owner; reference =
+// ref/ticket/change; expires = expiry/expiry date/until. An unknown column is
+// an error (a misspelt `source netmsk` must not silently mean one host).
 import { runSteps, type Steps } from "./steps.js";
 import { CLI_CSV_LIMITS, type CsvLimits, type LineError, tokenizeCsvSteps } from "./tokenize.js";
 
@@ -20,6 +22,9 @@ export const CSV_COLUMNS = [
   "description",
   "source location",
   "destination location",
+  "requested by",
+  "reference",
+  "expires",
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
@@ -52,10 +57,13 @@ const SIDE_FIELDS: Record<string, "entity" | "address" | "netmask" | "location">
   ip: "address",
   ipaddress: "address",
   ipv4: "address",
+  ipv6: "address",
+  cidr: "address",
   netmask: "netmask",
   mask: "netmask",
   subnetmask: "netmask",
   prefix: "netmask",
+  prefixlength: "netmask",
   location: "location",
   site: "location",
 };
@@ -63,11 +71,24 @@ const OTHER_FIELDS: Record<string, CsvColumn> = {
   protocol: "protocol",
   proto: "protocol",
   port: "port",
+  ports: "port",
+  portrange: "port",
   description: "description",
   comment: "description",
   comments: "description",
   note: "description",
   notes: "description",
+  requestedby: "requested by",
+  requester: "requested by",
+  owner: "requested by",
+  reference: "reference",
+  ref: "reference",
+  ticket: "reference",
+  change: "reference",
+  expires: "expires",
+  expiry: "expires",
+  expirydate: "expires",
+  until: "expires",
 };
 
 const HEADER_ALIASES: ReadonlyMap<string, CsvColumn> = (() => {

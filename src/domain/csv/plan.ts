@@ -2,45 +2,52 @@
 // what to create (or every line that cannot be imported, with its reason) out.
 // The data layer (src/data/csv-import.ts) applies a plan in one transaction.
 //
-// Matching: an entity by its name within the project; an interface by address
-// and netmask within its entity. What does not exist is created: an entity in
-// the location its row gives (or the default location chosen for the import),
-// an interface named after the first free `ethN`. A communication already
-// recorded is skipped and counted; the same communication twice in the file
-// is an error naming the first line.
-import { NAME_MAX, type Protocol } from "../constants.js";
+// Matching: an entity by its name within the project; an interface within its
+// entity by address and netmask, or by address alone when the row gives no
+// netmask (./interfaces.ts, which also refuses a host inside one of the
+// entity's networks). What does not exist is created: an entity in the
+// location its row gives (or the default location chosen for the import), an
+// interface named after the first free `ethN`. A communication already
+// recorded (same ends, protocol, first and last port) is skipped and counted,
+// keeping its recorded owner, reference and expiry; the same communication
+// twice in the file is an error naming the first line.
+import type { Protocol } from "../constants.js";
+import { type CsvEndpoint, InterfaceIndex, type InterfaceKey } from "./interfaces.js";
 import { runSteps, type Steps } from "./steps.js";
 import type { LineError } from "./tokenize.js";
 
-export interface CsvEndpoint {
-  entity: string;
-  address: string;
-  netmask: string;
-  /** Location of the entity, when the row gives one. */
-  location?: string;
+export type { CsvEndpoint, InterfaceKey } from "./interfaces.js";
+
+/** The flow fields of a row and of a planned communication. */
+export interface CsvFlowFields {
+  protocol: Protocol;
+  port: number;
+  /** Equal to port for one port or type. */
+  portEnd: number;
+  description: string;
+  requestedBy: string;
+  reference: string;
+  /** `YYYY-MM-DD`, or null: never expires. */
+  expires: string | null;
 }
 
 /** A row that passed field validation (src/validation/csv-import.ts). */
-export interface CsvRow {
+export interface CsvRow extends CsvFlowFields {
   line: number;
   source: CsvEndpoint;
   destination: CsvEndpoint;
-  protocol: Protocol;
-  port: number;
-  description: string;
-}
-
-/** An interface identified the way the CSV does: entity name, address, netmask. */
-export interface InterfaceKey {
-  entity: string;
-  address: string;
-  netmask: string;
 }
 
 /** What the project holds now (names only; the data layer maps them to ids). */
 export interface CsvImportState {
   entities: { name: string; location: string; interfaces: { name: string; address: string; netmask: string }[] }[];
-  communications: { source: InterfaceKey; destination: InterfaceKey; protocol: Protocol; port: number }[];
+  communications: {
+    source: InterfaceKey;
+    destination: InterfaceKey;
+    protocol: Protocol;
+    port: number;
+    portEnd: number;
+  }[];
   /** Every location name in the database. */
   locations: string[];
 }
@@ -56,34 +63,21 @@ export interface CsvImportPlan {
   newLocations: string[];
   newEntities: { name: string; location: string }[];
   newInterfaces: (InterfaceKey & { name: string })[];
-  communications: {
-    line: number;
-    source: InterfaceKey;
-    destination: InterfaceKey;
-    protocol: Protocol;
-    port: number;
-    description: string;
-  }[];
+  communications: (CsvFlowFields & { line: number; source: InterfaceKey; destination: InterfaceKey })[];
   /** Lines whose communication is recorded already (skipped). */
   alreadyRecorded: number[];
 }
 
 const interfaceId = (k: InterfaceKey) => JSON.stringify([k.entity, k.address, k.netmask]);
-const flowId = (s: InterfaceKey, d: InterfaceKey, protocol: string, port: number) =>
-  JSON.stringify([interfaceId(s), interfaceId(d), protocol, port]);
-
-/** The first `ethN` not in use. */
-function freeInterfaceName(used: Set<string>): string {
-  for (let n = 0; ; n++) {
-    const name = `eth${n}`;
-    if (!used.has(name) && name.length <= NAME_MAX) return name;
-  }
-}
+const flowId = (s: InterfaceKey, d: InterfaceKey, protocol: string, port: number, portEnd: number) =>
+  JSON.stringify([interfaceId(s), interfaceId(d), protocol, port, portEnd]);
 
 export type CsvPlanResult = { ok: true; plan: CsvImportPlan } | { ok: false; errors: LineError[] };
 
 /** Rows planned between two pauses. */
 const ROWS_PER_STEP = 200;
+/** The project's interfaces indexed between two pauses. */
+const INTERFACES_PER_STEP = 2000;
 
 /** Turns validated rows into a plan, or lists every line that cannot be imported; yields between pieces. */
 export function* planCsvImportSteps(
@@ -97,14 +91,18 @@ export function* planCsvImportSteps(
   const existing = new Map(state.entities.map((e) => [e.name, e]));
   /** New entity name → its location and the line that decided it. */
   const newEntities = new Map<string, { location: string; line: number }>();
-  const interfaceNames = new Map<string, Set<string>>(
-    state.entities.map((e) => [e.name, new Set(e.interfaces.map((i) => i.name))]),
-  );
-  const knownInterfaces = new Set(
-    state.entities.flatMap((e) => e.interfaces.map((i) => interfaceId({ entity: e.name, ...i }))),
-  );
+  const interfaces = new InterfaceIndex();
+  let indexed = 0;
+  for (const e of state.entities) {
+    for (const i of e.interfaces) {
+      if (++indexed % INTERFACES_PER_STEP === 0) yield;
+      interfaces.addExisting(e.name, i);
+    }
+  }
   const newInterfaces: CsvImportPlan["newInterfaces"] = [];
-  const recorded = new Set(state.communications.map((c) => flowId(c.source, c.destination, c.protocol, c.port)));
+  const recorded = new Set(
+    state.communications.map((c) => flowId(c.source, c.destination, c.protocol, c.port, c.portEnd)),
+  );
   const inFile = new Map<string, number>();
   const plan: CsvImportPlan = { newLocations, newEntities: [], newInterfaces, communications: [], alreadyRecorded: [] };
 
@@ -159,18 +157,15 @@ export function* planCsvImportSteps(
     return true;
   };
 
-  const resolveInterface = (end: CsvEndpoint): InterfaceKey => {
-    const key = { entity: end.entity, address: end.address, netmask: end.netmask };
-    const id = interfaceId(key);
-    if (!knownInterfaces.has(id)) {
-      knownInterfaces.add(id);
-      const used = interfaceNames.get(end.entity) ?? new Set<string>();
-      interfaceNames.set(end.entity, used);
-      const name = freeInterfaceName(used);
-      used.add(name);
-      newInterfaces.push({ ...key, name });
+  /** Finds or plans one end's interface; null (and records why) when the row cannot have it. */
+  const resolveInterface = (row: CsvRow, side: "source" | "destination"): InterfaceKey | null => {
+    const resolved = interfaces.resolve(row[side], row.line, label[side]);
+    if (!resolved.ok) {
+      errors.push({ line: row.line, message: resolved.message });
+      return null;
     }
-    return key;
+    if (resolved.added) newInterfaces.push(resolved.added);
+    return resolved.key;
   };
 
   for (const [index, row] of rows.entries()) {
@@ -185,9 +180,10 @@ export function* planCsvImportSteps(
     const sourceOk = resolveEntity(row, "source");
     const destinationOk = resolveEntity(row, "destination");
     if (!sourceOk || !destinationOk) continue;
-    const source = resolveInterface(row.source);
-    const destination = resolveInterface(row.destination);
-    const id = flowId(source, destination, row.protocol, row.port);
+    const source = resolveInterface(row, "source");
+    const destination = resolveInterface(row, "destination");
+    if (source === null || destination === null) continue;
+    const id = flowId(source, destination, row.protocol, row.port, row.portEnd);
     const firstLine = inFile.get(id);
     if (firstLine !== undefined) {
       errors.push({ line: row.line, message: `the same communication as line ${firstLine}` });
@@ -204,7 +200,11 @@ export function* planCsvImportSteps(
       destination,
       protocol: row.protocol,
       port: row.port,
+      portEnd: row.portEnd,
       description: row.description,
+      requestedBy: row.requestedBy,
+      reference: row.reference,
+      expires: row.expires,
     });
   }
   if (errors.length > 0) return { ok: false, errors: sortLineErrors(errors) };
