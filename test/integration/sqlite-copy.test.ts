@@ -51,9 +51,9 @@ const doc = {
       name: "Acme",
       description: "Shop",
       entities: [
-        entity("web1", "Main site", "10.0.0.10", "192.168.0.10"),
+        entity("web1", "Main site", "10.0.0.10", "192.168.0.0"),
         entity("app1", "Main site", "10.0.0.20"),
-        entity("db1", "DR site", "10.0.1.30", "192.168.1.30"),
+        entity("db1", "DR site", "10.0.1.30", "192.168.1.0"),
       ],
       communications: [
         flow("web1", "app1", "TCP", 8080),
@@ -118,6 +118,11 @@ beforeAll(async () => {
   expect((await runCli(["migrate"], { env: env(first) })).status).toBe(0);
   const imported = await runCli(["import", "-"], { env: env(first), stdin: JSON.stringify(doc) });
   expect(imported.status, imported.stderr).toBe(0);
+  // Two marks of one snapshot, so the deployment tables (content-addressed files) are copied too.
+  for (const note of ["first", "again"]) {
+    const marked = await runCli(["deploy-mark", "--project", "Acme", "--note", note], { env: env(first) });
+    expect(marked.status, marked.stderr).toBe(0);
+  }
   const alice = ["user", "create", "alice", "--group", "Editors", "--password-stdin"];
   expect((await runCli(alice, { env: env(first), stdin: "alice-password\n" })).status).toBe(0);
   const root = ["user", "create", "root", "--superuser", "--password-stdin"];
@@ -187,13 +192,17 @@ describe.skipIf(pgMissing !== null)(
       const original = await tableRows(first);
       expect(original.User).toHaveLength(3);
       expect(original.Communication).toHaveLength(5);
+      expect([original.Deployment, original.RuleSnapshot, original.RuleFile].map((rows) => rows?.length)).toEqual([
+        2, 1, 9,
+      ]);
       expect(await tableRows(pg)).toEqual(original);
       expect(await tableRows(last)).toEqual(original);
     });
 
     it("gives byte-identical iptables files for every entity and the same export", async () => {
       const rules = await rulesOf(first);
-      expect(Object.values(rules).map((files) => Object.keys(files).length)).toEqual([3, 2]);
+      // Two files per entity: IPv4 and IPv6 (docs/cli.md, iptables).
+      expect(Object.values(rules).map((files) => Object.keys(files).length)).toEqual([6, 4]);
       expect(await rulesOf(pg)).toEqual(rules);
       expect(await rulesOf(last)).toEqual(rules);
       const exported = (url: string) => runCli(["export"], { env: env(url) }).then((r) => r.stdout);
