@@ -235,6 +235,26 @@ describe("the rule diff page", () => {
     expect(Object.values(statuses((await diffPage()).text))).toEqual(["unchanged", "unchanged"]);
   });
 
+  it("a changed port with a source that restricts outgoing traffic: that line on both ends, nothing else", async () => {
+    await ctx.db.run((c) => c.entity.update({ where: { id: seed.a.id }, data: { restrictOutgoing: true } }));
+    await mark(marker);
+    await ctx.db.run((c) =>
+      c.communication.update({ where: { id: seed.communication }, data: { port: 8443, portEnd: 8443 } }),
+    );
+    const res = await diffPage();
+    expect(statuses(res.text)).toEqual({ [seed.a.id]: "changed", [seed.b.id]: "changed" });
+    expect(changedLines(res.text)).toEqual([
+      "--A OUTPUT -s 10.0.0.1 -d 10.0.0.2 -p tcp -m tcp --dport 22 -j ACCEPT",
+      "+-A OUTPUT -s 10.0.0.1 -d 10.0.0.2 -p tcp -m tcp --dport 8443 -j ACCEPT",
+      "-        ip saddr 10.0.0.1 ip daddr 10.0.0.2 tcp dport 22 accept",
+      "+        ip saddr 10.0.0.1 ip daddr 10.0.0.2 tcp dport 8443 accept",
+      "--A INPUT -s 10.0.0.1 -d 10.0.0.2 -p tcp -m tcp --dport 22 -j ACCEPT",
+      "+-A INPUT -s 10.0.0.1 -d 10.0.0.2 -p tcp -m tcp --dport 8443 -j ACCEPT",
+      "-        ip saddr 10.0.0.1 ip daddr 10.0.0.2 tcp dport 22 accept",
+      "+        ip saddr 10.0.0.1 ip daddr 10.0.0.2 tcp dport 8443 accept",
+    ]);
+  });
+
   it("a flow expired yesterday shows as removed from its destination's files", async () => {
     await mark(marker);
     const yesterday = addDays(todayUtc(), -1);
