@@ -253,6 +253,71 @@ describe("checkDrift: refusals", () => {
   });
 });
 
+describe("checkDrift: rules standing for many", () => {
+  const files = goldenFiles("no-flows");
+  const table = [
+    { table: { family: "inet", name: "conntrackt" } },
+    {
+      chain: {
+        family: "inet",
+        table: "conntrackt",
+        name: "input",
+        type: "filter",
+        hook: "input",
+        prio: 0,
+        policy: "drop",
+      },
+    },
+  ];
+  /** An nft rule matching every pair of `sources` addresses and `ports` ports. */
+  const product = (handle: number, sources: number, ports: number) => ({
+    rule: {
+      family: "inet",
+      table: "conntrackt",
+      chain: "input",
+      handle,
+      expr: [
+        {
+          match: {
+            op: "==",
+            left: { payload: { protocol: "ip", field: "saddr" } },
+            right: { set: Array.from({ length: sources }, (_, i) => `10.${handle}.${i >> 8}.${i & 255}`) },
+          },
+        },
+        {
+          match: {
+            op: "==",
+            left: { payload: { protocol: "tcp", field: "dport" } },
+            right: { set: Array.from({ length: ports }, (_, i) => i + 1) },
+          },
+        },
+        { accept: null },
+      ],
+    },
+  });
+
+  it("leaves a rule standing for more than 10,000 rules unread, and reads one of 10,000", () => {
+    const result = checkDrift(
+      files,
+      JSON.stringify({ nftables: [...table, product(1, 101, 100), product(2, 100, 100)] }),
+    );
+    expect(result.extra[0]).toEqual({
+      chain: "input",
+      where: "handle 1",
+      rule: expect.stringMatching(/^ip saddr \{ 10\.1\.0\.0, .* \} tcp dport \{ 1, 2, .* \} accept$/),
+      unread: "it stands for 10100 single rules, more than 10000",
+    });
+    expect(result.extra[1]).toEqual({ chain: "input", where: "handle 2", rule: expect.stringMatching(/^ip saddr/) });
+  });
+
+  it("refuses a text standing for more than 200,000 rules", () => {
+    const rules = Array.from({ length: 21 }, (_, i) => product(i + 1, 100, 100));
+    expect(() => checkDrift(files, JSON.stringify({ nftables: [...table, ...rules] }))).toThrow(
+      new DriftInputError("the rules stand for more than 200000 single rules, too many to compare"),
+    );
+  });
+});
+
 describe("checkDrift on random inputs (property)", () => {
   it("finds each generated file in sync with itself, and exactly a removed and an added rule", () => {
     fc.assert(

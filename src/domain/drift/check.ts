@@ -52,32 +52,38 @@ export const MAX_HOST_RULES_BYTES = 2 * 1024 * 1024;
 /** Most normalised rules one host text may stand for. */
 export const MAX_NORMAL_RULES = 200_000;
 
-/** A rule of a compared chain with the normalised rules it stands for, or the reason it is not read. */
+/** A rule of a compared chain with its normalised rules by key, or the reason it is not read. */
 interface Expanded {
   rule: ReadRule;
-  normal: NormalRule[];
+  normal: Map<string, NormalRule>;
   unread?: string;
 }
 
 function expand(ruleset: ReadRuleset, chains: Set<string>): Expanded[] {
   let total = 0;
-  return ruleset.rules
-    .filter((rule) => chains.has(rule.chain))
-    .map((rule) => {
-      const { reading } = rule;
-      if ("unread" in reading) return { rule, normal: [], unread: reading.unread };
-      const count = combinations(reading.matches);
-      if (count > MAX_RULES_PER_RULE) {
-        return { rule, normal: [], unread: `it stands for ${count} single rules, more than ${MAX_RULES_PER_RULE}` };
-      }
-      total += count;
-      if (total > MAX_NORMAL_RULES) {
-        throw new DriftInputError(
-          `the rules stand for more than ${MAX_NORMAL_RULES} single rules, too many to compare`,
-        );
-      }
-      return { rule, normal: expandRule(rule.chain, reading.matches, reading.verdict) };
-    });
+  const expanded: Expanded[] = [];
+  for (const rule of ruleset.rules) {
+    if (!chains.has(rule.chain)) continue;
+    const { reading } = rule;
+    if ("unread" in reading) {
+      expanded.push({ rule, normal: new Map(), unread: reading.unread });
+      continue;
+    }
+    const count = combinations(reading.matches);
+    if (count > MAX_RULES_PER_RULE) {
+      const unread = `it stands for ${count} single rules, more than ${MAX_RULES_PER_RULE}`;
+      expanded.push({ rule, normal: new Map(), unread });
+      continue;
+    }
+    total += count;
+    if (total > MAX_NORMAL_RULES) {
+      throw new DriftInputError(`the rules stand for more than ${MAX_NORMAL_RULES} single rules, too many to compare`);
+    }
+    const normal = new Map<string, NormalRule>();
+    for (const n of expandRule(rule.chain, reading.matches, reading.verdict)) normal.set(ruleKey(n), n);
+    expanded.push({ rule, normal });
+  }
+  return expanded;
 }
 
 /** The rules of one side whose normalised rules the other side lacks. */
@@ -85,18 +91,30 @@ function lacking(side: Expanded[], other: Set<string>, render: (rule: NormalRule
   const shown = new Set<string>();
   const differences: RuleDifference[] = [];
   for (const { rule, normal, unread } of side) {
-    const base = { chain: rule.chain, where: rule.where };
     if (unread !== undefined) {
-      differences.push({ ...base, rule: rule.text, unread });
+      differences.push({ chain: rule.chain, where: rule.where, rule: rule.text, unread });
       continue;
     }
-    const keys = [...new Map(normal.map((n) => [ruleKey(n), n])).entries()];
-    const absent = keys.filter(([key]) => !other.has(key) && !shown.has(key));
-    for (const [key] of absent) shown.add(key);
-    if (absent.length === keys.length && absent.length > 0) differences.push({ ...base, rule: rule.text });
-    else for (const [, n] of absent) differences.push({ ...base, rule: render(n) });
+    const absent: NormalRule[] = [];
+    for (const [key, n] of normal) {
+      if (other.has(key) || shown.has(key)) continue;
+      shown.add(key);
+      absent.push(n);
+    }
+    if (absent.length === 0) continue;
+    const whole = absent.length === normal.size;
+    for (const text of whole ? [rule.text] : absent.map(render)) {
+      differences.push({ chain: rule.chain, where: rule.where, rule: text });
+    }
   }
   return differences;
+}
+
+/** Every normalised rule's key of one side. */
+function keysOf(side: Expanded[]): Set<string> {
+  const keys = new Set<string>();
+  for (const { normal } of side) for (const key of normal.keys()) keys.add(key);
+  return keys;
 }
 
 function modelRuleset(files: GeneratedFiles, format: DriftResult["format"]): ReadRuleset {
@@ -135,9 +153,8 @@ export function checkDrift(files: GeneratedFiles, hostText: string): DriftResult
   const render = host.format === "nftables" ? renderNftRule : renderXtablesRule;
   const modelRules = expand(model, chains);
   const hostRules = expand(host, chains);
-  const keys = (side: Expanded[]) => new Set(side.flatMap((e) => e.normal.map(ruleKey)));
-  const missing = lacking(modelRules, keys(hostRules), render);
-  const extra = lacking(hostRules, keys(modelRules), render);
+  const missing = lacking(modelRules, keysOf(hostRules), render);
+  const extra = lacking(hostRules, keysOf(modelRules), render);
   return {
     inSync: policies.length === 0 && missing.length === 0 && extra.length === 0,
     format: host.format,

@@ -64,21 +64,24 @@ export function expandRule(chain: string, matches: RuleMatches, verdict: Verdict
   return rules;
 }
 
-const span = (s: AddressSpan | undefined) => (s === undefined ? null : `${s.first}-${s.last}`);
+const span = (s: AddressSpan | undefined) => (s === undefined ? "" : `${s.first}-${s.last}`);
+const device = (d: NormalRule["inInterface"]) =>
+  d === undefined ? "" : `${d.byIndex ? "#" : "="}${JSON.stringify(d.name)}`;
 
 /** Equal for two normalised rules exactly when they mean the same. */
 export function ruleKey(rule: NormalRule): string {
-  return JSON.stringify([
-    rule.chain,
+  const ports = rule.ports === undefined ? "" : `${rule.ports.first}-${rule.ports.last}`;
+  return [
+    JSON.stringify(rule.chain),
     rule.family,
-    rule.inInterface ? [rule.inInterface.name, rule.inInterface.byIndex] : null,
-    rule.outInterface ? [rule.outInterface.name, rule.outInterface.byIndex] : null,
-    rule.state ?? null,
-    rule.protocol ?? null,
+    device(rule.inInterface),
+    device(rule.outInterface),
+    rule.state ?? "",
+    rule.protocol ?? "",
     span(rule.source),
     span(rule.destination),
-    rule.ports ? [rule.ports.first, rule.ports.last] : null,
-    rule.icmpType ?? null,
+    ports,
+    rule.icmpType ?? "",
     rule.verdict,
-  ]);
+  ].join(" ");
 }

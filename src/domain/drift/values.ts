@@ -9,12 +9,19 @@ import type { AddressSpan, Family, PortSpan } from "./types.js";
 
 const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
+/** The host part's mask of each prefix length, per family (index: prefix length). */
+const HOST_MASKS: Record<Family, bigint[]> = {
+  ipv4: Array.from({ length: 33 }, (_, prefix) => (1n << BigInt(32 - prefix)) - 1n),
+  ipv6: Array.from({ length: 129 }, (_, prefix) => (1n << BigInt(128 - prefix)) - 1n),
+};
+const LAST_ADDRESS: Record<Family, bigint> = { ipv4: HOST_MASKS.ipv4[0] as bigint, ipv6: HOST_MASKS.ipv6[0] as bigint };
+
 /** The span of a network: its address with host bits cleared, to the last address. */
 export function prefixSpan(family: Family, address: bigint, prefix: number): AddressSpan {
-  const hostBits = BigInt(BITS[family] - prefix);
-  const hostMask = (1n << hostBits) - 1n;
-  const first = address & ~hostMask;
-  return { family, first, last: first | hostMask };
+  const hostMask = HOST_MASKS[family][prefix];
+  if (hostMask === undefined) throw new RangeError(`not a prefix length of ${family}: ${prefix}`);
+  const first = address - (address & hostMask);
+  return { family, first, last: first + hostMask };
 }
 
 /** The prefix length of a span that is exactly one network, else null. */
@@ -26,7 +33,7 @@ export function spanPrefix(span: AddressSpan): number | null {
 
 /** True when the span covers every address of its family (a `/0`: no match at all). */
 export function isWholeFamily(span: AddressSpan): boolean {
-  return span.first === 0n && span.last === (1n << BigInt(BITS[span.family])) - 1n;
+  return span.first === 0n && span.last === LAST_ADDRESS[span.family];
 }
 
 /** An address of the family as a number, or the reason it is not one. */

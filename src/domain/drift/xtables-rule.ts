@@ -34,6 +34,8 @@ import {
  * or `'…'` quote, and inside quotes `\` takes the next character as it is.
  */
 export function tokenizeXtables(line: string, where: string): string[] {
+  // Most lines quote nothing: split them at once.
+  if (!line.includes('"') && !line.includes("'")) return line.split(/[ \t]+/).filter((word) => word !== "");
   const words: string[] = [];
   let word = "";
   let inWord = false;
@@ -72,6 +74,20 @@ const MODULE_OPTIONS: Record<string, readonly string[]> = {
   conntrack: ["--ctstate"],
   comment: ["--comment"],
 };
+
+/** The modules that give each module option. */
+const OPTION_MODULES = new Map<string, string[]>();
+for (const [module, options] of Object.entries(MODULE_OPTIONS)) {
+  for (const option of options) OPTION_MODULES.set(option, [...(OPTION_MODULES.get(option) ?? []), module]);
+}
+
+/** The match each protocol loads by itself with -p. */
+const PROTOCOL_MODULES = new Map([
+  [TCP, "tcp"],
+  [UDP, "udp"],
+  [ICMP, "icmp"],
+  [ICMPV6, "icmp6"],
+]);
 
 /** Options of the rule itself, with their long names. */
 const RULE_OPTIONS: Record<string, string> = {
@@ -134,8 +150,8 @@ export function readXtablesOptions(words: readonly string[], family: Family, whe
       if (protocol === null) return unread(`-p ${name}`);
       problem = once("protocols", option, [protocol]);
       // As iptables does, -p loads the protocol's own match, so `-m tcp` may be left out.
-      const implicit: Record<number, string> = { [TCP]: "tcp", [UDP]: "udp", [ICMP]: "icmp", [ICMPV6]: "icmp6" };
-      if (implicit[protocol] !== undefined) modules.add(implicit[protocol]);
+      const implicit = PROTOCOL_MODULES.get(protocol);
+      if (implicit !== undefined) modules.add(implicit);
     } else if (short === "-i" || short === "-o") {
       const match: InterfaceMatch = { name: value(option), byIndex: false };
       problem = once(short === "-i" ? "inInterface" : "outInterface", option, [match]);
@@ -152,10 +168,11 @@ export function readXtablesOptions(words: readonly string[], family: Family, whe
       value(option);
       value(option);
     } else {
-      const module = Object.keys(MODULE_OPTIONS).find((m) => modules.has(m) && MODULE_OPTIONS[m]?.includes(option));
+      const givers = OPTION_MODULES.get(option);
+      const module = givers?.find((m) => modules.has(m));
       if (module === undefined) {
         // iptables knows a module's options only once the module is loaded (by -m or -p).
-        if (Object.values(MODULE_OPTIONS).some((list) => list.includes(option))) {
+        if (givers !== undefined) {
           throw fail(`${option} comes before the -m or -p that gives it`);
         }
         if (option.startsWith("-")) return unread(option);

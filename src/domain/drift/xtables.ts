@@ -27,12 +27,11 @@ export function readXtablesRuleset(text: string, family: Family): ReadRuleset {
   const heads = new Map<string, string>();
   const rules: ReadRule[] = [];
   const lines = text.split("\n");
-  for (const [index, raw] of lines.entries()) {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  for (let index = 0; index < lines.length; index++) {
+    const trimmed = (lines[index] as string).trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
     const where = `line ${index + 1}`;
     const fail = (message: string) => new DriftInputError(`${where}: ${message}`);
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
     if (trimmed.startsWith("*")) {
       if (table !== null) throw fail(`table ${trimmed} starts before the COMMIT of *${table.name}`);
       const name = trimmed.slice(1);
