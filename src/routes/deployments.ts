@@ -5,7 +5,7 @@ import { type Response, Router } from "express";
 import { listDeployments } from "../data/deployments.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
 import { ENTITY_STATUSES } from "../domain/rule-diff.js";
-import { DiffRefusal, markDeployed, projectRuleDiff, resolveDiffEnds } from "../services/deployments.js";
+import { markDeployed, projectRuleDiff, resolveDiffEnds, UnknownDeployment } from "../services/deployments.js";
 import { formValues, parseForm } from "../validation/common.js";
 import { deploymentForm, parseDeploymentsQuery, parseDiffQuery } from "../validation/deployments.js";
 import { requirePermission } from "../web/auth.js";
@@ -66,7 +66,8 @@ export function deploymentsRouter({ db }: AppDeps): Router {
     try {
       ends = await resolveDiffEnds(db, project.id, query.data.from, query.data.to);
     } catch (error) {
-      if (error instanceof DiffRefusal) throw new HttpError(error.status, error.message);
+      if (error instanceof UnknownDeployment)
+        throw new HttpError(404, `This project has no deployment ${error.deploymentId}.`);
       throw error;
     }
     if (!ends) return res.render("deployments/diff.njk", { ...page, never: true });

@@ -126,17 +126,18 @@ export interface ProjectDiff {
   diff: RuleSetDiff;
 }
 
-/** Why no diff could be made, in words for the page and the command line. */
-export class DiffRefusal extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404 = 404,
-  ) {
-    super(message);
+/** A diff asked for a deployment this project does not have (unknown, or another project's). */
+export class UnknownDeployment extends Error {
+  constructor(readonly deploymentId: number) {
+    super(`no deployment ${deploymentId} in this project`);
   }
 }
 
-/** The deployments a diff compares: `from` (default: the latest) and `to` (default: now), both of this project. */
+/**
+ * The deployments a diff compares: `from` (default: the latest) and `to`
+ * (default: now), both of this project; null when it was never marked.
+ * Throws UnknownDeployment for a number the project does not have.
+ */
 export async function resolveDiffEnds(
   db: Database,
   projectId: number,
@@ -145,7 +146,7 @@ export async function resolveDiffEnds(
 ): Promise<{ from: DeploymentRow; to: DiffTarget } | null> {
   const find = async (id: number) => {
     const found = await getDeployment(db, projectId, id);
-    if (!found) throw new DiffRefusal(`This project has no deployment ${id}.`);
+    if (!found) throw new UnknownDeployment(id);
     return found;
   };
   const from = fromId === undefined ? await latestDeployment(db, projectId) : await find(fromId);

@@ -4,13 +4,14 @@
 // something does, 2 trouble. Only reads: the database is opened read-only.
 import { getProjectByName } from "../../data/projects.js";
 import { rulesDiffer, unifiedRuleDiff } from "../../domain/rule-diff.js";
-import { DiffRefusal, projectRuleDiff, resolveDiffEnds } from "../../services/deployments.js";
+import { projectRuleDiff, resolveDiffEnds, UnknownDeployment } from "../../services/deployments.js";
 import { parseDiffQuery } from "../../validation/deployments.js";
 import { withReadOnlyDatabase } from "../database.js";
 import { CliError, usageError, write } from "../io.js";
-import { type Command, helpOption, stringValue } from "../runner.js";
+import { type Command, type Context, helpOption, stringValue } from "../runner.js";
 
-async function compare(io: Parameters<Command["run"]>[0]["io"], values: Parameters<Command["run"]>[0]["values"]) {
+/** The diff the options ask for; throws CliError for any trouble. */
+async function compare({ io, values }: Pick<Context, "io" | "values">) {
   const projectName = stringValue(values, "project");
   if (!projectName) throw usageError("--project NAME is required", "diff");
   const query = parseDiffQuery({ from: stringValue(values, "from"), to: stringValue(values, "to") });
@@ -22,10 +23,9 @@ async function compare(io: Parameters<Command["run"]>[0]["io"], values: Paramete
     try {
       ends = await resolveDiffEnds(db, project.id, query.data.from, query.data.to);
     } catch (error) {
-      if (error instanceof DiffRefusal)
-        throw new CliError(
-          error.message.replace(/^This project/, `project ${JSON.stringify(projectName)}`).replace(/\.$/, ""),
-        );
+      if (error instanceof UnknownDeployment) {
+        throw new CliError(`project ${JSON.stringify(projectName)} has no deployment ${error.deploymentId}`);
+      }
       throw error;
     }
     if (!ends) {
@@ -64,7 +64,7 @@ Examples:
   async run({ io, values }) {
     let result: Awaited<ReturnType<typeof compare>>;
     try {
-      result = await compare(io, values);
+      result = await compare({ io, values });
     } catch (error) {
       // diff's convention: every failure is 2, since 1 means "differs".
       if (error instanceof CliError) throw new CliError(error.message, 2, error.details);
