@@ -10,7 +10,7 @@
 // and UDP ports it is given (UDP bound per address, so a reply leaves from the
 // address the request reached) and probes other machines on request: TCP
 // connect and read, UDP request and echo, ICMP or ICMPv6 echo with
-// `ping -c1 -W1`; each probe gives up after one second. Every TCP and UDP probe
+// `ping -c1 -W1`; each probe gives up after its timeout (one second unless it asks for more). Every TCP and UDP probe
 // uses a source port of its own (from 20000 up, skipping the served ports), so
 // no connection-tracking entry of an earlier probe can let a later one through.
 //
@@ -38,8 +38,14 @@ export interface ProbeRequest {
   /** The source address (one of the probing machine's addresses). */
   from: string;
   to: string;
-  /** TCP or UDP port; unused for ICMP and ICMPv6 (always an echo request). */
+  /** TCP or UDP port; for ICMP and ICMPv6 the type (echo request with ping, any other type raw). */
   port: number;
+  /**
+   * How long to wait for the answer (1000 ms by default): short for probes
+   * expected to be dropped, longer for those expected to pass, which answer as
+   * soon as they do, so a loaded machine cannot turn a slow answer into a drop.
+   */
+  timeoutMs?: number;
 }
 
 export interface ProbeResult {
@@ -47,6 +53,9 @@ export interface ProbeResult {
   /** `reply`, `timeout`, or the error (e.g. `EPERM` when the sender's own OUTPUT chain drops the packet). */
   detail: string;
 }
+
+/** How long a probe waits for its answer unless it says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 1000;
 
 /** Runs a command to its end; resolves with its output and exit code, never rejects for a failing command. */
 export function runCommand(
@@ -96,7 +105,6 @@ const dgram = require("node:dgram");
 const { execFile } = require("node:child_process");
 const { createInterface } = require("node:readline");
 const { addresses, tcp, udp } = JSON.parse(process.argv[1]);
-const TIMEOUT = 1000;
 const send = (message) => process.stdout.write(JSON.stringify(message) + "\n");
 const udpBinds = udp.flatMap((port) => addresses.map((address) => ({ port, address })));
 let waiting = tcp.length + udpBinds.length;
@@ -120,26 +128,27 @@ const sourcePort = () => {
   return nextPort;
 };
 const probes = {
-  TCP({ from, to, port }, done) {
+  TCP({ from, to, port, timeoutMs }, done) {
     const socket = net.connect({ host: to, port, localAddress: from, localPort: sourcePort() });
-    const timer = setTimeout(() => { socket.destroy(); done(false, "timeout"); }, TIMEOUT);
+    const timer = setTimeout(() => { socket.destroy(); done(false, "timeout"); }, timeoutMs);
     let data = "";
     socket.on("data", (chunk) => { data += chunk; if (data.includes("ok")) { clearTimeout(timer); socket.destroy(); done(true, "reply"); } });
     socket.on("error", (error) => { clearTimeout(timer); done(false, error.code || error.message); });
   },
-  UDP({ from, to, port }, done, id) {
+  UDP({ from, to, port, timeoutMs }, done, id) {
     const socket = dgram.createSocket(to.includes(":") ? "udp6" : "udp4");
     const token = "probe " + id;
     let closed = false;
     const finish = (ok, detail) => { clearTimeout(timer); if (!closed) { closed = true; socket.close(); } done(ok, detail); };
-    const timer = setTimeout(() => finish(false, "timeout"), TIMEOUT);
+    const timer = setTimeout(() => finish(false, "timeout"), timeoutMs);
     socket.on("message", (message) => { if (message.toString() === "pong " + token) finish(true, "reply"); });
     socket.on("error", (error) => finish(false, error.code || error.message));
     socket.bind(sourcePort(), from, () => socket.send(token, port, to, (error) => { if (error) finish(false, error.code || error.message); }));
   },
-  ICMP({ from, to }, done) {
+  ICMP({ from, to, timeoutMs }, done) {
     const family = to.includes(":") ? "-6" : "-4";
-    execFile("ping", [family, "-n", "-c", "1", "-W", "1", "-I", from, to], (error, _stdout, stderr) =>
+    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    execFile("ping", [family, "-n", "-c", "1", "-W", seconds, "-I", from, to], (error, _stdout, stderr) =>
       done(!error, !error ? "reply" : error.code === 1 && !/not permitted/i.test(stderr) ? "timeout" : /not permitted/i.test(stderr) ? "EPERM" : "ping: " + stderr.trim()));
   },
 };
@@ -329,7 +338,7 @@ class Agent {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.child.stdin.write(`${JSON.stringify({ id, ...request })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ id, timeoutMs: DEFAULT_TIMEOUT_MS, ...request })}\n`);
     });
   }
 
@@ -474,7 +483,8 @@ export class KernelLab {
     if (sent.code === 3)
       return (await heard.within(0)) ? { ok: true, detail: "reply" } : { ok: false, detail: "EPERM" };
     if (sent.code !== 0) throw new Error(`raw ICMP sender in ${key} failed: ${sent.stderr.trim()}`);
-    return (await heard.within(1000)) ? { ok: true, detail: "reply" } : { ok: false, detail: "timeout" };
+    const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return (await heard.within(timeoutMs)) ? { ok: true, detail: "reply" } : { ok: false, detail: "timeout" };
   }
 
   /** Stops the agents and deletes the namespaces; safe to call twice. */

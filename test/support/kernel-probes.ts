@@ -96,6 +96,8 @@ export interface PlannedProbe {
   request: ProbeRequest;
   /** The oracle's answer: the firewalls must let it through. */
   expected: boolean;
+  /** For kind "flow": the index of the communication it sends, in the project's list. */
+  flow?: number;
 }
 
 export interface ProbePlan {
@@ -186,7 +188,7 @@ export function planProbes(project: ModelProject, today: string): ProbePlan {
   const add = (kind: ProbeKind, from: Machine, to: Machine, protocol: Protocol, port: number, family: Family) => {
     const src = [...from.addressOf.values()].find((a) => a.family === family);
     const dst = [...to.addressOf.values()].find((a) => a.family === family);
-    if (src === undefined || dst === undefined || port > 65535) return;
+    if (src === undefined || dst === undefined) return;
     addBetween(kind, from, to, protocol, port, src, dst);
   };
   const addBetween = (
@@ -197,13 +199,14 @@ export function planProbes(project: ModelProject, today: string): ProbePlan {
     port: number,
     src: { family: Family; value: bigint; text: string },
     dst: { family: Family; value: bigint; text: string },
+    flow?: number,
   ) => {
     const request = { protocol, from: src.text, to: dst.text, port };
     const key = JSON.stringify(request);
-    if (seen.has(key)) return;
+    if (port > 65535 || seen.has(key)) return;
     seen.add(key);
     const expected = lets(from, to, protocol, port, src.family, src.value, dst.value);
-    probes.push({ kind, from, to, request, expected });
+    probes.push({ kind, from, to, request, expected, ...(flow === undefined ? {} : { flow }) });
   };
 
   for (const c of project.communications.filter((c) => !live.includes(c))) {
@@ -221,7 +224,8 @@ export function planProbes(project: ModelProject, today: string): ProbePlan {
     const last = c.portEnd ?? c.port;
     const ported = c.protocol === "TCP" || c.protocol === "UDP";
     const ports = ported ? [...new Set([c.port, Math.floor((c.port + last) / 2), last])] : [c.port];
-    for (const port of ports) addBetween("flow", from, to, c.protocol, port, src, dst);
+    const index = project.communications.indexOf(c);
+    for (const port of ports) addBetween("flow", from, to, c.protocol, port, src, dst, index);
     if (ported) addBetween("past the range", from, to, c.protocol, last + 1, src, dst);
     const other: Protocol = c.protocol === "TCP" ? "UDP" : c.protocol === "UDP" ? "TCP" : "UDP";
     addBetween("other protocol", from, to, other, c.port, src, dst);
