@@ -3,7 +3,8 @@
 // `ip netns` available, every golden output (test/golden/iptables) and a batch
 // of random hostile inputs is fed to iptables-restore inside a throwaway network
 // namespace: `--test` must pass, and after a real load the kernel must hold
-// exactly the requested rules. Otherwise the tests are skipped with the reason.
+// exactly the requested rules (random inputs in three namespaces side by side).
+// Otherwise the tests are skipped with the reason.
 // The generator's pure tests: test/unit/iptables.test.ts.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEntityRules } from "../../src/domain/iptables.js";
 import { formatIpv4, parseIpv4, prefixLength, prefixToMaskValue } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
-import { kernelSkipReason } from "../support/firewall-v2-kernel.js";
+import { inNamespaceAsync, inParallelNamespaces, kernelSkipReason } from "../support/firewall-v2-kernel.js";
 import { CASES, goldenDir, inputArb, isIcmpAny, readCase, requestedRuleLines } from "../support/iptables-cases.js";
 
 /** The rules `iptables -S INPUT` lists for a flow: prefixes instead of masks, /0 omitted. */
@@ -44,18 +45,18 @@ describe.skipIf(kernelReason !== null)(
       });
     }
 
-    /** Loads the text for real and returns `iptables -S` of the namespace. */
-    function loadAndList(text: string): string[] {
-      const load = restore(text);
+    /** Loads the text for real in namespace ns and returns its `iptables -S`. */
+    async function loadAndList(ns: string, text: string): Promise<string[]> {
+      const load = await inNamespaceAsync(ns, ["iptables-restore"], text);
       expect(load.stderr).toBe("");
-      expect(load.status).toBe(0);
-      const list = spawnSync("ip", ["netns", "exec", namespace, "iptables", "-S"], { encoding: "utf8" });
-      expect(list.status).toBe(0);
+      expect(load.code).toBe(0);
+      const list = await inNamespaceAsync(ns, ["iptables", "-S"]);
+      expect(list.code).toBe(0);
       return list.stdout.trimEnd().split("\n");
     }
 
-    function expectKernelHoldsExactly(input: EntityRulesInput, text: string): void {
-      const listed = loadAndList(text);
+    async function expectKernelHoldsExactly(ns: string, input: EntityRulesInput, text: string): Promise<void> {
+      const listed = await loadAndList(ns, text);
       expect(listed.filter((line) => line.startsWith("-P "))).toEqual([
         "-P INPUT DROP",
         "-P FORWARD DROP",
@@ -82,19 +83,21 @@ describe.skipIf(kernelReason !== null)(
     });
 
     for (const name of CASES) {
-      it(`${name}.rules passes iptables-restore --test and loads exactly the requested rules`, () => {
+      it(`${name}.rules passes iptables-restore --test and loads exactly the requested rules`, async () => {
         const rulesPath = path.join(goldenDir, `${name}.rules`);
         const text = existsSync(rulesPath) ? readFileSync(rulesPath, "utf8") : generateEntityRules(readCase(name));
         const test = restore(text, "--test");
         expect(test.stderr).toBe("");
         expect(test.status).toBe(0);
-        expectKernelHoldsExactly(readCase(name), text);
+        await expectKernelHoldsExactly(namespace, readCase(name), text);
       });
     }
 
-    it("loads random hostile inputs with exactly the requested rules", () => {
+    it("loads random hostile inputs with exactly the requested rules", async () => {
       const samples = fc.sample(inputArb, { numRuns: 40, seed: 20240 });
-      for (const input of samples) expectKernelHoldsExactly(input, generateEntityRules(input));
+      await inParallelNamespaces("v1", samples, 3, (ns, input) =>
+        expectKernelHoldsExactly(ns, input, generateEntityRules(input)),
+      );
     });
   },
 );

@@ -3,7 +3,8 @@
 // golden passes `nft -c -f` in a fresh network namespace; loaded twice with
 // `nft -f` beside another table, it leaves that table alone, gives exactly one
 // conntrackt table and the policies and number of rules asked for; random
-// hostile inputs too. The generator's pure tests: test/unit/nftables.test.ts.
+// hostile inputs too, in three namespaces side by side. The generator's pure
+// tests: test/unit/nftables.test.ts; real traffic: dual-stack-kernel.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,7 +16,8 @@ import { CASES, inputArb, nftRequested } from "../support/firewall-v2.js";
 import {
   deleteNamespace,
   goldenOrGenerated,
-  inNamespace,
+  inNamespaceAsync,
+  inParallelNamespaces,
   kernelSkipReason,
   newNamespace,
 } from "../support/firewall-v2-kernel.js";
@@ -33,11 +35,11 @@ describe.skipIf(kernelReason !== null)(
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     /** Runs check in a fresh namespace, deleted afterwards. */
-    function withNamespace(label: string, check: (namespace: string) => void): void {
+    async function withNamespace(label: string, check: (namespace: string) => Promise<void>): Promise<void> {
       const namespace = newNamespace(label);
       if (namespace === null) expect.fail("ip netns add failed");
       try {
-        check(namespace);
+        await check(namespace);
       } finally {
         deleteNamespace(namespace);
       }
@@ -50,16 +52,16 @@ describe.skipIf(kernelReason !== null)(
     }
 
     /** Loads the file twice beside another table and checks the ruleset the kernel then holds. */
-    function expectLoadsTwiceExactly(namespace: string, input: FirewallInput, file: string): void {
-      const other = inNamespace(namespace, ["nft", "add table inet other; add chain inet other keep"]);
+    async function expectLoadsTwiceExactly(namespace: string, input: FirewallInput, file: string): Promise<void> {
+      const other = await inNamespaceAsync(namespace, ["nft", "add table inet other; add chain inet other keep"]);
       expect(other.stderr).toBe("");
       for (const round of [1, 2]) {
-        const load = inNamespace(namespace, ["nft", "-f", file]);
+        const load = await inNamespaceAsync(namespace, ["nft", "-f", file]);
         expect(load.stderr, `load ${round}`).toBe("");
-        expect(load.status, `load ${round}`).toBe(0);
+        expect(load.code, `load ${round}`).toBe(0);
       }
-      const list = inNamespace(namespace, ["nft", "-j", "list", "ruleset"]);
-      expect(list.status).toBe(0);
+      const list = await inNamespaceAsync(namespace, ["nft", "-j", "list", "ruleset"]);
+      expect(list.code).toBe(0);
       const items = (JSON.parse(list.stdout) as { nftables: Record<string, Record<string, unknown>>[] }).nftables;
       const tables = items.flatMap((item) => (item.table ? [`${item.table.family} ${item.table.name}`] : []));
       expect(tables.sort()).toEqual(["inet conntrackt", "inet other"]);
@@ -76,26 +78,25 @@ describe.skipIf(kernelReason !== null)(
     }
 
     for (const [name, input] of Object.entries(CASES)) {
-      it(`${name}.nft passes nft -c -f in a fresh namespace, and loads twice leaving one conntrackt table`, () => {
+      it(`${name}.nft passes nft -c -f in a fresh namespace, and loads twice leaving one conntrackt table`, async () => {
         const file = fileOf(
           name,
           goldenOrGenerated(`nftables/${name}.nft`, () => generateEntityNftRules(input)),
         );
-        withNamespace("check", (namespace) => {
-          const check = inNamespace(namespace, ["nft", "-c", "-f", file]);
+        await withNamespace("check", async (namespace) => {
+          const check = await inNamespaceAsync(namespace, ["nft", "-c", "-f", file]);
           expect(check.stderr).toBe("");
-          expect(check.status).toBe(0);
+          expect(check.code).toBe(0);
         });
-        withNamespace("load", (namespace) => expectLoadsTwiceExactly(namespace, input, file));
+        await withNamespace("load", (namespace) => expectLoadsTwiceExactly(namespace, input, file));
       });
     }
 
-    it("loads random hostile inputs with exactly the requested rules", () => {
-      withNamespace("hostile", (namespace) => {
-        fc.sample(inputArb, { numRuns: 25, seed: 20262 }).forEach((input, index) => {
-          expectLoadsTwiceExactly(namespace, input, fileOf(`hostile-${index}`, generateEntityNftRules(input)));
-        });
-      });
+    it("loads random hostile inputs with exactly the requested rules", async () => {
+      const inputs = fc.sample(inputArb, { numRuns: 25, seed: 20262 });
+      await inParallelNamespaces("hostile", inputs, 3, (namespace, input, index) =>
+        expectLoadsTwiceExactly(namespace, input, fileOf(`hostile-${index}`, generateEntityNftRules(input))),
+      );
     });
   },
 );
