@@ -2,8 +2,8 @@
 // diff"): generates the three files of every entity of a project as they are
 // now, stores them with a deployment, and compares a deployment with now or
 // with another deployment. The web pages and the command line share it.
+import { createDeployment } from "../data/deployment-store.js";
 import {
-  createDeployment,
   type DeploymentRow,
   fileHash,
   getDeployment,

@@ -3,7 +3,7 @@
 // content, the list shows the marks, and /projects/:id/diff shows per entity
 // exactly what changed since (or between two marks).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDeployment } from "../../src/data/deployments.js";
+import { createDeployment } from "../../src/data/deployment-store.js";
 import type { Database } from "../../src/data/engine.js";
 import { createEntity, deleteEntity } from "../../src/data/entities.js";
 import { createInterface } from "../../src/data/interfaces.js";
