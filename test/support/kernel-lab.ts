@@ -9,14 +9,16 @@
 // One probe agent per machine (node, run with `ip netns exec`) serves the TCP
 // and UDP ports it is given (UDP bound per address, so a reply leaves from the
 // address the request reached) and probes other machines on request: TCP
-// connect and read, UDP request and echo, ICMP or ICMPv6 echo with
-// `ping -c1 -W1`; each probe gives up after its timeout (one second unless it asks for more). Every TCP and UDP probe
-// uses a source port of its own (from 20000 up, skipping the served ports), so
-// no connection-tracking entry of an earlier probe can let a later one through.
+// connect and read, UDP request and echo, ICMP or ICMPv6 echo with `ping -c1`;
+// other ICMP and ICMPv6 types go through raw sockets (python3: a sender, and a
+// listener in machines marked rawIcmp). Each probe gives up after its timeout,
+// one second unless it asks for more. Every TCP and UDP probe uses a source
+// port of its own (from 20000 up, skipping the served ports), so no
+// connection-tracking entry of an earlier probe can let a later one through.
 //
-// Needs root, `ip netns`, veth and bridge support and ping: labSkipReason says
-// what is missing. Namespaces are named ct-RUN-…; close() stops the agents by
-// pid and deletes every namespace it created.
+// Needs root, `ip netns`, veth and bridge support, ping, and Debian's python3
+// for raw ICMP: labSkipReason says what is missing. Namespaces are named
+// ct-RUN-…; close() stops the agents by pid and deletes every namespace it created.
 import { type ChildProcessWithoutNullStreams, execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
@@ -74,7 +76,7 @@ export function runCommand(
   });
 }
 
-/** Why the lab cannot be built here, or null when it can; tools are extra commands to try (`[command, ...args]`). */
+/** Why the lab cannot be built here, or null when it can; tools are extra commands that must succeed, with their Debian package. */
 export function labSkipReason(tools: { run: string[]; install: string }[]): string | null {
   if (process.getuid?.() !== 0) return "not running as root (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN)";
   for (const tool of [{ run: ["ping", "-V"], install: "iputils-ping" }, ...tools]) {
