@@ -113,6 +113,8 @@ export function portsText(protocol: Protocol, port: number, portEnd: number): st
 export interface ReadInterface {
   row: AnalysisInterface;
   entity: AnalysisEntity;
+  /** As the generators read it (address as stored). */
+  end: CheckedEnd;
   network: Network;
 }
 
@@ -147,7 +149,8 @@ export function readModel(model: AnalysisModel, today: string): ReadModel {
     const entity = entities.get(row.entityId);
     if (entity === undefined) continue;
     try {
-      interfaces.set(row.id, { row, entity, network: networkOf(checkEnd(row, "interface")) });
+      const end = checkEnd(row, "interface");
+      interfaces.set(row.id, { row, entity, end, network: networkOf(end) });
     } catch (error) {
       unreadable.push({ kind: "interface", id: row.id, reason: (error as Error).message });
     }
@@ -169,6 +172,7 @@ export function readModel(model: AnalysisModel, today: string): ReadModel {
           destination: destination.row,
         },
         "communication",
+        { source: source.end, destination: destination.end },
       );
     } catch (error) {
       unreadable.push({ kind: "communication", id: row.id, reason: (error as Error).message });

@@ -118,8 +118,16 @@ export function checkEnd(end: { address: string; netmask: string }, path: string
   return { family: "ipv6", address: ipv6.value, prefix };
 }
 
-/** Checks one flow or throws a RangeError naming the field under path. */
-export function checkFlow(flow: FirewallFlow, path: string): CheckedFlow {
+/**
+ * Checks one flow or throws a RangeError naming the field under path. `ends`,
+ * when given, are its two ends already read with checkEnd (a caller checking
+ * many flows between the same interfaces reads each interface once).
+ */
+export function checkFlow(
+  flow: FirewallFlow,
+  path: string,
+  ends?: { source: CheckedEnd; destination: CheckedEnd },
+): CheckedFlow {
   const protocol = flow?.protocol;
   if (!PROTOCOLS.includes(protocol)) {
     throw new RangeError(
@@ -139,8 +147,8 @@ export function checkFlow(flow: FirewallFlow, path: string): CheckedFlow {
   if (!Number.isInteger(portEnd) || portEnd < port || portEnd > range.max) {
     throw new RangeError(`${path}.portEnd must be a port from ${port} (the port) to ${range.max}: ${portEnd}`);
   }
-  const source = checkEnd(flow.source, `${path}.source`);
-  const destination = checkEnd(flow.destination, `${path}.destination`);
+  const source = ends?.source ?? checkEnd(flow.source, `${path}.source`);
+  const destination = ends?.destination ?? checkEnd(flow.destination, `${path}.destination`);
   if (source.family !== destination.family) {
     throw new RangeError(
       `${path}.destination is an ${destination.family === "ipv4" ? "IPv4" : "IPv6"} address but the source is not:` +

@@ -94,12 +94,13 @@ export function coveredFlows(read: ReadModel): { flow: ReadFlow; broader: ReadFl
   const out: { flow: ReadFlow; broader: ReadFlow[] }[] = [];
   for (const flows of groups.values()) {
     if (flows.length < 2) continue;
+    const keys = new Map(flows.map((f) => [f, ruleKey(f)]));
     for (const a of flows) {
       const broader = flows.filter(
         (b) =>
           b !== a &&
           holds(b, a) &&
-          ruleKey(a) !== ruleKey(b) &&
+          keys.get(a) !== keys.get(b) &&
           (!a.source.entity.restrictOutgoing || b.source.entity.id === a.source.entity.id),
       );
       if (broader.length > 0) out.push({ flow: a, broader: broader.sort(byId) });
