@@ -37,6 +37,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { model: "UserPermission", key: ["userId", "code"] },
   { model: "GroupPermission", key: ["groupId", "code"] },
   { model: "ApiToken", key: ["id"], serial: "id" },
+  { model: "ChangeEntry", key: ["id"], serial: "id" },
 ];
 
 /** Tables left out on purpose, and why (docs/install.md says the same). */
