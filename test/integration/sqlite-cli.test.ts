@@ -239,7 +239,7 @@ describe("export and import", () => {
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines).toEqual([
       expect.stringMatching(
-        /^ {2}projects\[0\]\.entities\[0\]\.interfaces\[0\]\.address: address must be a dotted IPv4/i,
+        /^ {2}projects\[0\]\.entities\[0\]\.interfaces\[0\]\.address: address must be an IPv4 address/i,
       ),
       expect.stringMatching(/^ {2}projects\[0\]\.communications\[0\]\.port: TCP port must be between 1 and 65535/),
       expect.stringMatching(
@@ -293,7 +293,7 @@ describe("import-csv", () => {
     const r = await run(["import-csv", csv, "--project", "Spreadsheet"]);
     expect(r.status).toBe(1);
     expect(r.stderr.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(/^ {2}line 3: Source address must be a dotted IPv4 address .*"10\.1\.0\.999"/),
+      expect.stringMatching(/^ {2}line 3: Source address must be an IPv4 address .*"10\.1\.0\.999"/),
       expect.stringMatching(/^ {2}line 4: TCP port must be between 1 and 65535/),
       expect.stringMatching(
         /^conntrackt: .*bad\.csv refused, nothing was written: line 3: .* \(and 1 more problem listed above\)$/,
