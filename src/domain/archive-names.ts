@@ -4,8 +4,11 @@
 // one format holds the files of that format (iptables: both restore files).
 //
 // Decisions beyond the documented format (docs/rules.md):
-// - slugify lower-cases, turns every whitespace character (not only U+0020) into
-//   `_`, drops every character outside `[a-z0-9._-]`, keeps at most SLUG_MAX
+// - slugify first transliterates Latin letters: NFKD splits `ñ` into `n` and a
+//   combining mark, which is dropped; the letters NFKD leaves whole (`ß`, `æ`,
+//   `ø`, `ł`, `đ`, `þ` …) come from TRANSLITERATIONS. Then it lower-cases, turns
+//   every whitespace character (not only U+0020) into `_`, drops every character
+//   outside `[a-z0-9._-]` (non-Latin scripts, symbols), keeps at most SLUG_MAX
 //   characters, then collapses each run of dots into one dot and strips leading
 //   and trailing dots. A slug therefore never is `.` or `..`, never contains
 //   `..`, and never starts a hidden file; it may be "" (callers fall back to
@@ -48,9 +51,36 @@ export interface NamedRecord {
   name: string;
 }
 
+/** Latin letters NFKD does not decompose into a base letter and marks. */
+const TRANSLITERATIONS: Readonly<Record<string, string>> = {
+  ß: "ss",
+  ẞ: "ss",
+  æ: "ae",
+  Æ: "ae",
+  œ: "oe",
+  Œ: "oe",
+  ø: "o",
+  Ø: "o",
+  ł: "l",
+  Ł: "l",
+  đ: "d",
+  Đ: "d",
+  ð: "d",
+  Ð: "d",
+  þ: "th",
+  Þ: "th",
+  ı: "i",
+  ħ: "h",
+  Ħ: "h",
+};
+const TRANSLITERATED = new RegExp(`[${Object.keys(TRANSLITERATIONS).join("")}]`, "gu");
+
 /** The docs/rules.md slug of a name: `[a-z0-9._-]` only, never `.`/`..` and never containing `..`; may be "". */
 export function slugify(name: string): string {
   return name
+    .replace(TRANSLITERATED, (letter) => TRANSLITERATIONS[letter] ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
     .toLowerCase()
     .replace(/\s/g, "_")
     .replace(/[^a-z0-9._-]/g, "")

@@ -94,9 +94,9 @@ describe("project and location archives", () => {
     expect(files["web_server-iptables.conf"]).toContain(
       "-A INPUT -s 10.1.0.2 -d 10.1.0.1 -p tcp -m tcp --dport 443 -j ACCEPT",
     );
-    // docs/rules.md slugs keep only [a-z0-9._-], so even a non-ASCII project name
+    // docs/rules.md slugs transliterate to [a-z0-9._-], so even a non-ASCII project name
     // gives a plain ASCII file name that needs no RFC 6266 `filename*`.
-    expect(res.headers["content-disposition"]).toBe("attachment; filename=zrich_bank_nd_co-iptables.zip");
+    expect(res.headers["content-disposition"]).toBe("attachment; filename=zurich_bank_und_co-iptables.zip");
   });
 
   it("has the same bytes in the archive as the single download", async () => {
@@ -114,7 +114,7 @@ describe("project and location archives", () => {
     expect(files[`entity-${ids.empty}-iptables.conf`]).toContain(
       "-A INPUT -s 10.1.0.1 -d 10.1.0.4 -p udp -m udp --dport 53 -j ACCEPT",
     );
-    expect(String(res.headers["content-disposition"])).toContain("zrich_bank_nd_co-tztal_dr-iptables.zip");
+    expect(String(res.headers["content-disposition"])).toContain("zurich_bank_und_co-otztal_dr-iptables.zip");
   });
 
   it("gives an empty but valid archive for an empty location of the project", async () => {
