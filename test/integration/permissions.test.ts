@@ -131,6 +131,21 @@ const rows: Row[] = [
     ok: 303,
     target: (s) => ({ url: `/projects/${s.project.id}/delete`, form: {} }),
   },
+  // Can it reach? and the project report
+  {
+    method: "get",
+    path: "/projects/:projectId/reach",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/reach?from=10.0.0.1&to=10.0.0.2&protocol=TCP&port=22` }),
+  },
+  {
+    method: "get",
+    path: "/projects/:projectId/report",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/report` }),
+  },
   // Imports
   {
     method: "get",
