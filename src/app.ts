@@ -18,6 +18,7 @@ import { driftFormBody, driftRouter } from "./routes/drift.js";
 import { entitiesRouter } from "./routes/entities.js";
 import { importFormBody, importsRouter } from "./routes/imports.js";
 import { interfacesRouter } from "./routes/interfaces.js";
+import { listsRouter } from "./routes/lists.js";
 import { locationsRouter } from "./routes/locations.js";
 import { healthCheck, mainRouter } from "./routes/main.js";
 import { projectsRouter } from "./routes/projects.js";
@@ -141,6 +142,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(driftRouter(deps));
   app.use(interfacesRouter(deps));
   app.use(communicationsRouter(deps));
+  app.use(listsRouter(deps));
   app.use(rulesRouter(deps));
   app.use(deploymentsRouter(deps));
   app.use(diagramsRouter(deps));

@@ -449,6 +449,22 @@ const rows: Row[] = [
     ok: 303,
     target: (s) => ({ url: `/communications/${s.communication}/delete`, form: {} }),
   },
+  // Data lists
+  {
+    method: "get",
+    path: "/entities",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities?project=${s.project.id}` }),
+  },
+  { method: "get", path: "/interfaces", needs: [V], ok: 200, target: () => ({ url: "/interfaces?sort=-address" }) },
+  {
+    method: "get",
+    path: "/communications",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/communications?project=${s.project.id}&location=${s.location.id}` }),
+  },
   // Search
   { method: "get", path: "/search", needs: [V], ok: 200, target: () => ({ url: "/search?q=alpha" }) },
   { method: "get", path: "/search/suggest", needs: [V], ok: 200, target: () => ({ url: "/search/suggest?q=alp" }) },
