@@ -3,13 +3,19 @@
 // a message naming its field. The result is the domain's ReachQuery
 // (src/domain/reach.ts): both addresses as numbers of one family.
 import { z } from "zod";
-import type { Protocol } from "../domain/constants.js";
 import type { Family } from "../domain/firewall.js";
-import { parseIpv4 } from "../domain/ipv4.js";
-import { readIpv6 } from "../domain/ipv6.js";
 import type { ReachQuery } from "../domain/reach.js";
 import { type FieldErrors, text } from "./common.js";
-import { fieldMessages, portRangeIssue, portTextRule, protocolRule, shown } from "./fields.js";
+import {
+  fieldMessages,
+  flowFamilyIssue,
+  portRangeIssue,
+  portTextRule,
+  protocolRule,
+  readAddress,
+  shown,
+} from "./fields.js";
+import { refuse } from "./messages.js";
 
 /** The fields of the question, in the order the form shows them. */
 export const REACH_FIELDS = ["from", "to", "protocol", "port"] as const;
@@ -28,26 +34,14 @@ interface ReadAddress {
   value: bigint;
 }
 
-/** One IPv4 or IPv6 address, never a network. */
+/** One IPv4 or IPv6 address, never a network (the interface forms' wording otherwise). */
 const address = (label: string) =>
   text(label).transform((raw, ctx): ReadAddress => {
     const v = raw.trim();
-    const refuse = (message: string) => {
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    };
-    if (v === "") return refuse(fieldMessages.required(label));
-    if (v.includes("/")) return refuse(`${label} must be one address, not a network such as ${shown(v)}.`);
-    const v4 = parseIpv4(v);
-    if (v4 !== null) return { family: "ipv4", value: BigInt(v4) };
-    const v6 = readIpv6(v);
-    if (v6.ok) return { family: "ipv6", value: v6.value };
-    if (/^[0-9.]+$/.test(v)) return refuse(fieldMessages.address(label, v));
-    return refuse(
-      v.includes(":")
-        ? `${label} must be an IPv6 address such as fd00::10: ${shown(v)} ${v6.reason}.`
-        : `${label} must be an IPv4 address such as 192.168.1.10 or an IPv6 address such as fd00::10, not ${shown(v)}.`,
-    );
+    if (v === "") return refuse(ctx, fieldMessages.required(label));
+    if (v.includes("/")) return refuse(ctx, `${label} must be one address, not a network such as ${shown(v)}.`);
+    const read = readAddress(v, label);
+    return read.ok ? { family: read.family, value: BigInt(read.value) } : refuse(ctx, read.message);
   });
 
 /** One port or type, as text; a range is refused with its own message. */
@@ -74,13 +68,9 @@ export const reachQuerySchema = z
       ctx.addIssue({ code: "custom", path: ["to"], message: "From and To must both be IPv4 or both be IPv6." });
       return;
     }
-    const protocol: Protocol = q.protocol;
-    if (protocol === "ICMP" && q.to.family === "ipv6") {
-      ctx.addIssue({ code: "custom", path: ["protocol"], message: "ICMP needs IPv4 addresses; use ICMPv6 for IPv6." });
-    } else if (protocol === "ICMPv6" && q.to.family === "ipv4") {
-      ctx.addIssue({ code: "custom", path: ["protocol"], message: "ICMPv6 needs IPv6 addresses; use ICMP for IPv4." });
-    }
-    const range = portRangeIssue(protocol, q.port);
+    const family = flowFamilyIssue(q.protocol, q.from.family, q.to.family);
+    if (family !== null) ctx.addIssue({ code: "custom", path: ["protocol"], message: family });
+    const range = portRangeIssue(q.protocol, q.port);
     if (range !== null) ctx.addIssue({ code: "custom", path: ["port"], message: range });
   })
   .transform(

@@ -116,7 +116,7 @@ describe("GET /projects/:id/reach", () => {
     [{ from: "10.77.9.5", to: "10.77.1.10", protocol: "TCP", port: "8000-8100" }, "port", "not a range"],
     [{ from: "10.77.9.5", to: "10.77.1.10", protocol: "TCP", port: "70000" }, "port", "between 1 and 65535"],
     [{ from: "10.77.9.5", to: "fd00:77:1::10", protocol: "TCP", port: "22" }, "to", "both be IPv4 or both be IPv6"],
-    [{ from: "10.77.9.5", to: "10.77.1.10", protocol: "ICMPv6", port: "128" }, "protocol", "ICMPv6 needs IPv6"],
+    [{ from: "10.77.9.5", to: "10.77.1.10", protocol: "ICMPv6", port: "128" }, "protocol", "ICMPv6 needs IPv6 ends"],
     [
       { from: "10.77.9.5", to: "10.99.0.1", protocol: "TCP", port: "22" },
       "to",
