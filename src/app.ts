@@ -33,6 +33,7 @@ import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
 import { sessions } from "./web/sessions.js";
+import { localTimeFilter } from "./web/time.js";
 import "./web/types.js";
 
 export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> &
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   });
   // Form values arrive as strings, ids from the database as numbers: compare as text.
   env.addGlobal("str", (value: unknown) => (value === undefined || value === null ? "" : String(value)));
+  env.addFilter("localTime", localTimeFilter);
   app.set("view engine", "njk");
 
   app.use(

@@ -246,3 +246,8 @@ export async function saveGroup(
 export async function deleteGroup(db: Database, id: number): Promise<void> {
   await db.run((c) => c.group.delete({ where: { id } }));
 }
+
+/** Deletes an account; its group memberships, permissions, sessions and API tokens go with it. */
+export async function deleteUser(db: Database, id: number): Promise<void> {
+  await db.run((c) => c.user.deleteMany({ where: { id } }));
+}

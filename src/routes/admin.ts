@@ -4,6 +4,7 @@ import { type Request, type Response, Router } from "express";
 import {
   createUser,
   deleteGroup,
+  deleteUser,
   type GroupRow,
   getGroup,
   getUser,
@@ -97,6 +98,14 @@ export function adminRouter({ db, passwords }: AppDeps): Router {
         if (passwordHash === null) return busy;
         await createUser(db, { ...data, groupIds: data.groups, passwordHash });
         flash(req, "success", `User "${data.username}" was added.`);
+        // Issue 13 defect 3: such an account can log in but sees only a 403 page.
+        if (!data.isSuperuser && data.groups.length === 0 && data.permissions.length === 0) {
+          flash(
+            req,
+            "info",
+            `Warning: "${data.username}" is in no group and has no permissions, so they can log in but see no page yet. Edit the user to add a group.`,
+          );
+        }
         return "/admin";
       },
     }),
@@ -153,6 +162,25 @@ export function adminRouter({ db, passwords }: AppDeps): Router {
         return "/admin";
       },
     });
+  });
+
+  router.get("/admin/users/:userId/delete", (req, res) => {
+    const account = res.locals.account as UserRow;
+    res.render("admin/user-delete.njk", {
+      title: `Delete user ${account.username}`,
+      account,
+      isSelf: account.id === req.user?.id,
+    });
+  });
+  router.post("/admin/users/:userId/delete", async (req, res) => {
+    const account = res.locals.account as UserRow;
+    if (account.id === req.user?.id) {
+      flash(req, "error", "You cannot delete your own account.");
+      return res.redirect(303, "/admin");
+    }
+    await deleteUser(db, account.id);
+    flash(req, "success", `User "${account.username}" was deleted; their sessions and API tokens were ended.`);
+    res.redirect(303, "/admin");
   });
 
   const groupPage = (title: string) => ({ view: "admin/group-form.njk", locals: { title, permissionOptions } });

@@ -549,6 +549,20 @@ const rows: Row[] = [
   },
   {
     method: "get",
+    path: "/admin/users/:userId/delete",
+    needs: ["superuser"],
+    ok: 200,
+    target: async () => ({ url: `/admin/users/${await newUser()}/delete` }),
+  },
+  {
+    method: "post",
+    path: "/admin/users/:userId/delete",
+    needs: ["superuser"],
+    ok: 303,
+    target: async () => ({ url: `/admin/users/${await newUser()}/delete`, form: {} }),
+  },
+  {
+    method: "get",
     path: "/admin/groups/new",
     needs: ["superuser"],
     ok: 200,
