@@ -10,6 +10,8 @@
 // goes to stderr, and only when stderr is a terminal.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { withActor } from "../data/actor.js";
+import { cliActor } from "./actor.js";
 import { COMMANDS } from "./commands/index.js";
 import { CliError, type CliIo, write } from "./io.js";
 import { dispatch } from "./runner.js";
@@ -19,7 +21,8 @@ export type { CliIo } from "./io.js";
 /** Runs one command line; returns the exit status. Never throws. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   try {
-    return await dispatch(COMMANDS, argv, io);
+    // What a command changes is recorded as the operating-system user's (docs/cli.md).
+    return await withActor(cliActor(), () => dispatch(COMMANDS, argv, io));
   } catch (error) {
     const failure =
       error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), 1);

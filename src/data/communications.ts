@@ -1,9 +1,13 @@
 // Communications (docs/usage.md): flows between interfaces of one project.
+// Every change records its history entry in its transaction (./history.ts).
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import { addressFamily, familyMessages, flowFamilyIssue } from "../domain/flow-rules.js";
+import { created, deleted, loadCommunication, updated } from "./change-records.js";
 import type { Database, Engine, Tx } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
+import { author, recordChanges } from "./history.js";
+import { lockRow } from "./history-locks.js";
 import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./rows.js";
 
 export interface CommunicationInput {
@@ -130,12 +134,17 @@ async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: Commu
     throw new CommunicationEndsError(family === familyMessages.mixed ? "destination" : "protocol", family);
 }
 
+/** Creates a communication with its history entry; returns its id. */
 export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {
+  const by = author();
   const id = await guardWrite(
     () =>
       db.transaction(async (tx) => {
         await checkEnds(tx, db.engine, projectId, input);
         const row = await tx.communication.create({ data: communicationData(input), select: { id: true } });
+        const after = await loadCommunication(tx, row.id);
+        if (!after) throw endGone("");
+        await recordChanges(tx, by, [created(after)]);
         return row.id;
       }),
     endGone,
@@ -144,19 +153,25 @@ export async function createCommunication(db: Database, projectId: number, input
   return id;
 }
 
-/** Updates a communication; false when it is gone. */
+/** Updates a communication, with its history entry when a field changed; false when it is gone. */
 export async function updateCommunication(
   db: Database,
   id: number,
   projectId: number,
   input: CommunicationInput,
 ): Promise<boolean> {
+  const by = author();
   const done = await guardWrite(
     () =>
       db.transaction(async (tx) => {
-        if ((await tx.communication.count({ where: { id } })) === 0) return false;
+        await lockRow(tx, db.engine, "Communication", id);
+        const before = await loadCommunication(tx, id);
+        if (!before) return false;
         await checkEnds(tx, db.engine, projectId, input);
         await tx.communication.update({ where: { id }, data: communicationData(input) });
+        const after = await loadCommunication(tx, id);
+        if (!after) throw endGone("");
+        await recordChanges(tx, by, updated(before, after));
         return true;
       }),
     endGone,
@@ -164,8 +179,18 @@ export async function updateCommunication(
   return done ?? false;
 }
 
-/** Deletes a communication; false when it was gone. */
+/** Deletes a communication with its history entry; false when it was gone. */
 export async function deleteCommunication(db: Database, id: number): Promise<boolean> {
-  const done = await guardWrite(() => db.run((c) => c.communication.delete({ where: { id }, select: { id: true } })));
-  return done !== null;
+  const by = author();
+  const done = await guardWrite(() =>
+    db.transaction(async (tx) => {
+      await lockRow(tx, db.engine, "Communication", id);
+      const before = await loadCommunication(tx, id);
+      if (!before) return false;
+      await recordChanges(tx, by, [deleted(before)]);
+      await tx.communication.delete({ where: { id }, select: { id: true } });
+      return true;
+    }),
+  );
+  return done ?? false;
 }

@@ -1,8 +1,12 @@
-// Entities (docs/usage.md): entity changes with their rules. The rows and
-// the page loaders live in ./rows.ts and ./pages.ts, re-exported here.
+// Entities (docs/usage.md): entity changes with their rules, each recording
+// its history entries in its transaction (./history.ts). The rows and the
+// page loaders live in ./rows.ts and ./pages.ts, re-exported here.
 import type { PreviewNode } from "../domain/display.js";
+import { created, entityRowSnapshot, loadEntity, loadScope, removals, updated } from "./change-records.js";
 import type { Database, Tx } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
+import { author, Gone, goneAsNull, recordChanges } from "./history.js";
+import { lockEntityScope } from "./history-locks.js";
 import { previewEntities } from "./preview.js";
 import { type EntityRow, entitySelect, lockRows, whole } from "./rows.js";
 
@@ -65,13 +69,17 @@ async function checkParents(tx: Tx, input: EntityInput): Promise<void> {
   if ((await tx.location.count({ where: { id: input.locationId } })) === 0) throw locationGone();
 }
 
-/** Creates an entity; a project or location deleted meanwhile is a RefusedChange. */
+/** Creates an entity with its history entry; a project or location deleted meanwhile is a RefusedChange. */
 export async function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
+  const by = author();
   const row = await guardWrite(
     () =>
       db.transaction(async (tx) => {
         await checkParents(tx, input);
-        return tx.entity.create({ data: entityData(input), select: entitySelect });
+        const saved = await tx.entity.create({ data: entityData(input), select: entitySelect });
+        if (!whole(saved, "project", "location")) throw projectGone();
+        await recordChanges(tx, by, [created(entityRowSnapshot(saved))]);
+        return saved;
       }),
     parentGone,
   );
@@ -92,23 +100,29 @@ export class EntityMoveError extends RefusedChange {
  * in one transaction.
  */
 export async function updateEntity(db: Database, id: number, input: EntityInput): Promise<EntityRow | null> {
-  return guardWrite(
-    () =>
-      db.transaction(async (tx) => {
-        await lockRows(tx, db.engine, "Entity", [id], "UPDATE");
-        const current = await tx.entity.findUnique({ where: { id }, select: { projectId: true } });
-        if (!current) return null;
-        await checkParents(tx, input);
-        if (current.projectId !== input.projectId) {
-          const involved = await tx.communication.count({
-            where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
-          });
-          if (involved > 0) throw new EntityMoveError();
-        }
-        const saved = await tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
-        return whole(saved, "project", "location") ? saved : null;
-      }),
-    parentGone,
+  const by = author();
+  return goneAsNull(() =>
+    guardWrite(
+      () =>
+        db.transaction(async (tx) => {
+          await lockRows(tx, db.engine, "Entity", [id], "UPDATE");
+          const before = await loadEntity(tx, id);
+          if (!before) return null;
+          await checkParents(tx, input);
+          if (before.projectId !== input.projectId) {
+            const involved = await tx.communication.count({
+              where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
+            });
+            if (involved > 0) throw new EntityMoveError();
+          }
+          const saved = await tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
+          // Its project or location deleted meanwhile (PostgreSQL): the entity is going too; nothing is written.
+          if (!whole(saved, "project", "location")) throw new Gone();
+          await recordChanges(tx, by, updated(before, entityRowSnapshot(saved)));
+          return saved;
+        }),
+      parentGone,
+    ),
   );
 }
 
@@ -118,10 +132,15 @@ export async function entityDeletionPreview(db: Database, id: number): Promise<P
   return entity ? entity.children : null;
 }
 
-/** Deletes the entity with its interfaces and their communications; false when it was gone. */
+/** Deletes the entity with its interfaces and their communications, a history entry for each; false when it was gone. */
 export async function deleteEntity(db: Database, id: number): Promise<boolean> {
+  const by = author();
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
+      await lockEntityScope(tx, db.engine, id);
+      const removal = await loadScope(tx, { entity: { id } });
+      if (removal.entities.length === 0) return false;
+      await recordChanges(tx, by, removals(removal));
       const interfaces = { entityId: id };
       await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
       await tx.interface.deleteMany({ where: interfaces });

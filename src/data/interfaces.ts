@@ -1,8 +1,12 @@
-// Interfaces (docs/usage.md): an entity's addresses.
+// Interfaces (docs/usage.md): an entity's addresses. Every change records its
+// history entries in its transaction (./history.ts).
 import type { PreviewNode } from "../domain/display.js";
 import { addressFamily } from "../domain/flow-rules.js";
+import { created, interfaceRowSnapshot, loadScope, removals, updated } from "./change-records.js";
 import type { Database } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
+import { author, Gone, goneAsNull, recordChanges } from "./history.js";
+import { lockRow } from "./history-locks.js";
 import { previewInterface } from "./preview.js";
 import { lockRows, whole } from "./rows.js";
 
@@ -47,13 +51,17 @@ const interfaceData = (i: InterfaceInput) => ({
 
 const entityGone = () => new RefusedChange("entity", "This entity no longer exists: choose another from the list.");
 
-/** Creates an interface; an entity deleted meanwhile is a RefusedChange. */
+/** Creates an interface with its history entry; an entity deleted meanwhile is a RefusedChange. */
 export async function createInterface(db: Database, input: InterfaceInput): Promise<InterfaceDetail> {
+  const by = author();
   const row = await guardWrite(
     () =>
       db.transaction(async (tx) => {
         if ((await tx.entity.count({ where: { id: input.entityId } })) === 0) throw entityGone();
-        return tx.interface.create({ data: interfaceData(input), select });
+        const saved = await tx.interface.create({ data: interfaceData(input), select });
+        if (!whole(saved, "entity")) throw entityGone();
+        await recordChanges(tx, by, [created(interfaceRowSnapshot(saved))]);
+        return saved;
       }),
     entityGone,
   );
@@ -92,41 +100,47 @@ export async function updateInterface(
   id: number,
   input: InterfaceInput,
 ): Promise<InterfaceDetail | null> {
-  return guardWrite(
-    () =>
-      db.transaction(async (tx) => {
-        await lockRows(tx, db.engine, "Interface", [id], "UPDATE");
-        const current = await tx.interface.findUnique({ where: { id }, select });
-        if (!whole(current, "entity")) return null;
-        const [from, to] = [addressFamily(current.address), addressFamily(input.address)];
-        if (from !== to) {
-          const flows = await tx.communication.count({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
-          if (flows > 0) throw new InterfaceFamilyError(FAMILY_NAMES[from], FAMILY_NAMES[to]);
-        }
-        if (current.entity.id !== input.entityId) {
-          const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
-          if (!target) throw entityGone();
-          if (target.projectId !== current.entity.projectId) {
-            throw new InterfaceMoveError("Choose an entity of the same project.");
+  const by = author();
+  return goneAsNull(() =>
+    guardWrite(
+      () =>
+        db.transaction(async (tx) => {
+          await lockRows(tx, db.engine, "Interface", [id], "UPDATE");
+          const current = await tx.interface.findUnique({ where: { id }, select });
+          if (!whole(current, "entity")) return null;
+          const [from, to] = [addressFamily(current.address), addressFamily(input.address)];
+          if (from !== to) {
+            const flows = await tx.communication.count({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
+            if (flows > 0) throw new InterfaceFamilyError(FAMILY_NAMES[from], FAMILY_NAMES[to]);
           }
-          const selfFlows = await tx.communication.count({
-            where: {
-              OR: [
-                { sourceId: id, destination: { entityId: input.entityId } },
-                { destinationId: id, source: { entityId: input.entityId } },
-              ],
-            },
-          });
-          if (selfFlows > 0) {
-            throw new InterfaceMoveError(
-              "The interface cannot move to this entity: it has communications with it, and a communication joins two different entities.",
-            );
+          if (current.entity.id !== input.entityId) {
+            const target = await tx.entity.findUnique({ where: { id: input.entityId }, select: { projectId: true } });
+            if (!target) throw entityGone();
+            if (target.projectId !== current.entity.projectId) {
+              throw new InterfaceMoveError("Choose an entity of the same project.");
+            }
+            const selfFlows = await tx.communication.count({
+              where: {
+                OR: [
+                  { sourceId: id, destination: { entityId: input.entityId } },
+                  { destinationId: id, source: { entityId: input.entityId } },
+                ],
+              },
+            });
+            if (selfFlows > 0) {
+              throw new InterfaceMoveError(
+                "The interface cannot move to this entity: it has communications with it, and a communication joins two different entities.",
+              );
+            }
           }
-        }
-        const saved = await tx.interface.update({ where: { id }, data: interfaceData(input), select });
-        return whole(saved, "entity") ? saved : null;
-      }),
-    entityGone,
+          const saved = await tx.interface.update({ where: { id }, data: interfaceData(input), select });
+          // Its entity deleted meanwhile (PostgreSQL): the interface is going too; nothing is written.
+          if (!whole(saved, "entity")) throw new Gone();
+          await recordChanges(tx, by, updated(interfaceRowSnapshot(current), interfaceRowSnapshot(saved)));
+          return saved;
+        }),
+      entityGone,
+    ),
   );
 }
 
@@ -135,10 +149,15 @@ export function interfaceDeletionPreview(db: Database, id: number): Promise<Prev
   return db.run((c) => previewInterface(c, id));
 }
 
-/** Deletes the interface and its communications; false when it was gone. */
+/** Deletes the interface and its communications, a history entry for each; false when it was gone. */
 export async function deleteInterface(db: Database, id: number): Promise<boolean> {
+  const by = author();
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
+      await lockRow(tx, db.engine, "Interface", id);
+      const removal = await loadScope(tx, { interface: { id } });
+      if (removal.interfaces.length === 0) return false;
+      await recordChanges(tx, by, removals(removal));
       await tx.communication.deleteMany({ where: { OR: [{ sourceId: id }, { destinationId: id }] } });
       await tx.interface.delete({ where: { id } });
       return true;

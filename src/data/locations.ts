@@ -1,7 +1,11 @@
-// Locations (docs/usage.md): global, reused by every project.
+// Locations (docs/usage.md): global, reused by every project. Every change
+// records its history entries in its transaction (./history.ts).
 import type { PreviewNode } from "../domain/display.js";
+import { created, deleted, loadLocation, loadScope, locationSnapshot, removals, updated } from "./change-records.js";
 import type { Database } from "./engine.js";
 import { guardWrite } from "./errors.js";
+import { author, recordChanges } from "./history.js";
+import { lockParentScope, lockRow } from "./history-locks.js";
 import { previewEntities } from "./preview.js";
 
 export interface LocationInput {
@@ -25,16 +29,32 @@ export function getLocation(db: Database, id: number): Promise<LocationRow | nul
   return db.run((c) => c.location.findUnique({ where: { id }, select }));
 }
 
+/** Creates a location, with its history entry. */
 export function createLocation(db: Database, input: LocationInput): Promise<LocationRow> {
-  return db.run((c) => c.location.create({ data: { name: input.name, description: input.description }, select }));
+  const by = author();
+  return db.transaction(async (tx) => {
+    const row = await tx.location.create({ data: { name: input.name, description: input.description }, select });
+    await recordChanges(tx, by, [created(locationSnapshot(row))]);
+    return row;
+  });
 }
 
-/** Updates a location; null when it is gone. */
+/** Updates a location, with its history entry when a field changed; null when it is gone. */
 export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow | null> {
+  const by = author();
   return guardWrite(() =>
-    db.run((c) =>
-      c.location.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
-    ),
+    db.transaction(async (tx) => {
+      await lockRow(tx, db.engine, "Location", id);
+      const before = await loadLocation(tx, id);
+      if (!before) return null;
+      const row = await tx.location.update({
+        where: { id },
+        data: { name: input.name, description: input.description },
+        select,
+      });
+      await recordChanges(tx, by, updated(before, locationSnapshot(row)));
+      return row;
+    }),
   );
 }
 
@@ -45,10 +65,21 @@ export function locationDeletionPreview(db: Database, id: number): Promise<Previ
   );
 }
 
-/** Deletes the location and every entity in it (of any project), all or nothing; false when it was gone. */
+/**
+ * Deletes the location and every entity in it (of any project), all or
+ * nothing, with a history entry for each object removed; false when it was gone.
+ */
 export async function deleteLocation(db: Database, id: number): Promise<boolean> {
+  const by = author();
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
+      await lockParentScope(tx, db.engine, "location", id);
+      const location = await loadLocation(tx, id);
+      if (!location) return false;
+      await recordChanges(tx, by, [
+        ...removals(await loadScope(tx, { entity: { locationId: id } })),
+        deleted(location),
+      ]);
       const interfaces = { entity: { locationId: id } };
       await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
       await tx.interface.deleteMany({ where: interfaces });

@@ -1,8 +1,12 @@
 // Projects (docs/usage.md): the data behind the main page, the project forms and the
-// project deletion. Every function here uses a fixed number of queries.
+// project deletion. Every function here uses a fixed number of queries, and
+// every change records its history entries in its transaction (./history.ts).
 import type { PreviewNode } from "../domain/display.js";
+import { created, deleted, loadProject, loadScope, projectSnapshot, removals, updated } from "./change-records.js";
 import type { Database } from "./engine.js";
 import { guardWrite } from "./errors.js";
+import { author, recordChanges } from "./history.js";
+import { lockParentScope, lockRow } from "./history-locks.js";
 import { previewEntities } from "./preview.js";
 
 export interface ProjectInput {
@@ -30,16 +34,32 @@ export function getProjectByName(db: Database, name: string): Promise<ProjectRow
   return db.run((c) => c.project.findUnique({ where: { name }, select }));
 }
 
+/** Creates a project, with its history entry. */
 export async function createProject(db: Database, input: ProjectInput): Promise<ProjectRow> {
-  return db.run((c) => c.project.create({ data: { name: input.name, description: input.description }, select }));
+  const by = author();
+  return db.transaction(async (tx) => {
+    const row = await tx.project.create({ data: { name: input.name, description: input.description }, select });
+    await recordChanges(tx, by, [created(projectSnapshot(row))]);
+    return row;
+  });
 }
 
-/** Updates a project; null when it is gone. */
+/** Updates a project, with its history entry when a field changed; null when it is gone. */
 export function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow | null> {
+  const by = author();
   return guardWrite(() =>
-    db.run((c) =>
-      c.project.update({ where: { id }, data: { name: input.name, description: input.description }, select }),
-    ),
+    db.transaction(async (tx) => {
+      await lockRow(tx, db.engine, "Project", id);
+      const before = await loadProject(tx, id);
+      if (!before) return null;
+      const row = await tx.project.update({
+        where: { id },
+        data: { name: input.name, description: input.description },
+        select,
+      });
+      await recordChanges(tx, by, updated(before, projectSnapshot(row)));
+      return row;
+    }),
   );
 }
 
@@ -48,10 +68,19 @@ export function projectDeletionPreview(db: Database, id: number): Promise<Previe
   return db.run((c) => previewEntities(c, { projectId: id }, [{ name: "asc" }, { id: "asc" }]));
 }
 
-/** Deletes the project, its entities, their interfaces and their communications, all or nothing; false when it was gone. */
+/**
+ * Deletes the project, its entities, their interfaces and their
+ * communications, all or nothing, with a history entry for each; false when
+ * it was gone.
+ */
 export async function deleteProject(db: Database, id: number): Promise<boolean> {
+  const by = author();
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
+      await lockParentScope(tx, db.engine, "project", id);
+      const project = await loadProject(tx, id);
+      if (!project) return false;
+      await recordChanges(tx, by, [...removals(await loadScope(tx, { entity: { projectId: id } })), deleted(project)]);
       const interfaces = { entity: { projectId: id } };
       await tx.communication.deleteMany({ where: { OR: [{ source: interfaces }, { destination: interfaces }] } });
       await tx.interface.deleteMany({ where: interfaces });

@@ -1,0 +1,138 @@
+// The change history (docs/usage.md "Change history"): entries written in the
+// transaction of their change, and the pages that list them newest first.
+// What an entry records is built in ./change-records.ts.
+import { type ChangeAction, changedFields, type FieldChange, type ObjectType, parseFields } from "../domain/changes.js";
+import type { Prisma } from "../generated/sqlite/client.js";
+import { currentActor } from "./actor.js";
+import type { ChangeRecord } from "./change-records.js";
+import type { Database, Tx } from "./engine.js";
+
+export type { ChangeRecord } from "./change-records.js";
+
+/** Entries per statement: a large cascade or import writes them in batches. */
+export const ENTRY_CHUNK = 500;
+
+/** The actor and time every entry of one transaction shares; read when the write starts. */
+export interface Author {
+  actor: string;
+  time: Date;
+}
+
+/** Who writes, and when: call before the transaction, in the caller's context. */
+export function author(): Author {
+  return { actor: currentActor(), time: new Date() };
+}
+
+const entryData = (by: Author, r: ChangeRecord) => ({
+  time: by.time,
+  actor: by.actor,
+  action: r.action,
+  objectType: r.objectType,
+  objectId: r.objectId,
+  display: r.display,
+  projectId: r.projectId,
+  entityId: r.entityId,
+  peerEntityId: r.peerEntityId,
+  before: r.before === null ? null : JSON.stringify(r.before),
+  after: r.after === null ? null : JSON.stringify(r.after),
+});
+
+/**
+ * Thrown inside a write's transaction when its row turns out to be gone
+ * (PostgreSQL reads a relation deleted meanwhile as null): the transaction
+ * rolls back, so no change is left without its entry, and goneAsNull answers null.
+ */
+export class Gone extends Error {
+  constructor() {
+    super("gone");
+  }
+}
+
+export async function goneAsNull<T>(write: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof Gone) return null;
+    throw error;
+  }
+}
+
+/** Writes the entries of changes made in `tx`; they commit or roll back with them. */
+export async function recordChanges(tx: Tx, by: Author, records: readonly ChangeRecord[]): Promise<void> {
+  for (let i = 0; i < records.length; i += ENTRY_CHUNK) {
+    await tx.changeEntry.createMany({ data: records.slice(i, i + ENTRY_CHUNK).map((r) => entryData(by, r)) });
+  }
+}
+
+/** The filters of the history pages; `to` is the last day included. */
+export interface ChangeFilter {
+  projectId?: number;
+  /** The entity's own changes, its interfaces' and those of the communications at either end. */
+  entityId?: number;
+  objectType?: ObjectType;
+  actor?: string;
+  /** `YYYY-MM-DD`, UTC. */
+  from?: string;
+  to?: string;
+  /** The page of entries older than this id. */
+  before?: number;
+}
+
+export interface ChangeView {
+  id: number;
+  time: Date;
+  actor: string;
+  action: ChangeAction;
+  objectType: ObjectType;
+  objectId: number;
+  display: string;
+  projectId: number | null;
+  entityId: number | null;
+  /** The fields that changed, old → new. */
+  fields: FieldChange[];
+}
+
+export interface ChangePage {
+  entries: ChangeView[];
+  /** The id to ask for the next (older) page with, when there is one. */
+  older?: number;
+}
+
+export const PAGE_SIZE = 50;
+
+const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`);
+const nextDay = (day: string) => new Date(dayStart(day).getTime() + 86_400_000);
+
+function whereOf(f: ChangeFilter): Prisma.ChangeEntryWhereInput {
+  const and: Prisma.ChangeEntryWhereInput[] = [];
+  if (f.projectId !== undefined) and.push({ projectId: f.projectId });
+  if (f.entityId !== undefined) and.push({ OR: [{ entityId: f.entityId }, { peerEntityId: f.entityId }] });
+  if (f.objectType !== undefined) and.push({ objectType: f.objectType });
+  if (f.actor !== undefined) and.push({ actor: f.actor });
+  if (f.from !== undefined) and.push({ time: { gte: dayStart(f.from) } });
+  if (f.to !== undefined) and.push({ time: { lt: nextDay(f.to) } });
+  if (f.before !== undefined) and.push({ id: { lt: f.before } });
+  return { AND: and };
+}
+
+/** A page of entries, newest first, in one statement. */
+export async function listChanges(db: Database, filter: ChangeFilter, size = PAGE_SIZE): Promise<ChangePage> {
+  const rows = await db.run((c) =>
+    c.changeEntry.findMany({ where: whereOf(filter), orderBy: { id: "desc" }, take: size + 1 }),
+  );
+  const entries = rows.slice(0, size).map(
+    (r): ChangeView => ({
+      id: r.id,
+      time: r.time,
+      actor: r.actor,
+      action: r.action as ChangeAction,
+      objectType: r.objectType as ObjectType,
+      objectId: r.objectId,
+      display: r.display,
+      projectId: r.projectId,
+      entityId: r.entityId,
+      fields: changedFields(r.objectType as ObjectType, parseFields(r.before), parseFields(r.after)),
+    }),
+  );
+  return rows.length > size ? { entries, older: entries.at(-1)?.id } : { entries };
+}
