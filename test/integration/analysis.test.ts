@@ -173,6 +173,9 @@ describe("GET /projects/:id/report", () => {
     expect(item.slice(0, 400)).toContain(`href="/entities/${printer?.id}"`);
     expect(res.text).toMatch(/data-errors="2"/);
     expect(res.text).toContain("SSH &lt;admin&gt;");
+    // Every communication of a finding links to its row in the project's table.
+    const duplicate = res.text.slice(res.text.indexOf('data-finding="duplicate"'));
+    expect(duplicate.slice(0, 2000)).toMatch(new RegExp(`href="/projects/${projectId}#communication-\\d+"`));
   });
 
   it("reads the project in a fixed number of queries, whatever its size", async () => {
