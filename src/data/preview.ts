@@ -5,7 +5,7 @@
 // entity scope costs seven queries, an interface four, whatever the size.
 import { communicationLabel, entityLabel, interfaceLabel, type PreviewNode } from "../domain/display.js";
 import type { Prisma } from "../generated/sqlite/client.js";
-import type { Client } from "./engine.js";
+import type { Client, Database } from "./engine.js";
 
 interface Interfaces {
   /** Interface nodes of the scope by entity id, each interface's communications by id. */
@@ -37,7 +37,9 @@ async function interfaceNodes(c: Client, scope: Prisma.InterfaceWhereInput): Pro
   const entityOf = new Map(endInterfaces.map((i) => [i.id, i.entityId]));
   const nameOf = (interfaceId: number) => entityNames.get(entityOf.get(interfaceId) ?? -1) ?? "";
 
-  // A communication between two interfaces of the scope is listed under both.
+  // Each communication is listed once (issue 13 defect 5): under its source
+  // when the source is in the scope, else under its destination.
+  const inScope = new Set(interfaces.map((i) => i.id));
   const byInterface = new Map<number, PreviewNode[]>();
   for (const k of communications) {
     const node: PreviewNode = {
@@ -52,11 +54,10 @@ async function interfaceNodes(c: Client, scope: Prisma.InterfaceWhereInput): Pro
       }),
       children: [],
     };
-    for (const end of new Set([k.sourceId, k.destinationId])) {
-      const list = byInterface.get(end);
-      if (list) list.push(node);
-      else byInterface.set(end, [node]);
-    }
+    const end = inScope.has(k.sourceId) ? k.sourceId : k.destinationId;
+    const list = byInterface.get(end);
+    if (list) list.push(node);
+    else byInterface.set(end, [node]);
   }
 
   const byEntity = new Map<number, PreviewNode[]>();
@@ -108,4 +109,9 @@ export async function previewInterface(c: Client, id: number): Promise<PreviewNo
   const { byEntity } = await interfaceNodes(c, { id });
   const [node] = [...byEntity.values()].flat();
   return node ? node.children : null;
+}
+
+/** How many entities match `scope` (a location's deletion says whether it took any along). */
+export function countScopeEntities(db: Database, scope: Prisma.EntityWhereInput): Promise<number> {
+  return db.run((c) => c.entity.count({ where: scope }));
 }

@@ -8,6 +8,7 @@ import {
   locationDeletionPreview,
   updateLocation,
 } from "../data/locations.js";
+import { countScopeEntities } from "../data/preview.js";
 import { countPreview } from "../domain/display.js";
 import { locationForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
@@ -81,8 +82,15 @@ export function locationsRouter({ db }: AppDeps): Router {
   });
   router.post("/locations/:locationId/delete", requirePermission("view", "delete_location"), async (req, res) => {
     const location = res.locals.location as LocationRow;
+    const entities = await countScopeEntities(db, { locationId: location.id });
     if (!(await deleteLocation(db, location.id))) throw notFound("location");
-    flash(req, "success", `Location "${location.name}" and its entities were deleted.`);
+    flash(
+      req,
+      "success",
+      entities === 0
+        ? `Location "${location.name}" was deleted.`
+        : `Location "${location.name}" and its ${entities === 1 ? "one entity" : `${entities} entities`} were deleted.`,
+    );
     res.redirect(303, "/");
   });
 
