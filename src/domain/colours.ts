@@ -1,6 +1,13 @@
 // Entity colours for the project diagram and the colour-coded communications
-// table (docs/usage.md): hues evenly spaced around the HSL circle from #ae1111, in
-// order of entity id, with black or white text, whichever contrasts better.
+// table (docs/usage.md): hues around the HSL circle from #ae1111, in order of
+// entity id, with black or white text, whichever contrasts better.
+//
+// Decision beyond the documented scheme (issue 13 defect 8): the i-th entity
+// (by id) of a project is turned by i golden angles (about 137.5°), not by
+// i * 360 / n degrees. Evenly spaced hues depend on n, so adding one entity
+// recoloured every other; golden-angle hues depend only on the entities before
+// it, so an entity keeps its colour when entities are added (new ones get
+// higher ids), and any n of them are still spread around the circle.
 
 export type TextColour = "#000000" | "#ffffff";
 
@@ -19,11 +26,14 @@ type Rgb = readonly [number, number, number];
 const BLACK: TextColour = "#000000";
 const WHITE: TextColour = "#ffffff";
 
+/** The hue step between consecutive entities: 360° / φ², the golden angle. */
+export const GOLDEN_ANGLE = 180 * (3 - Math.sqrt(5));
+
 /**
  * Colours for the given entity ids. Ids are sorted ascending (duplicates
- * ignored); the i-th of n gets hue `i * 360 / n` degrees past #ae1111, with its
- * saturation and lightness, so the lowest id is exactly `#ae1111` and the same
- * ids always give the same colours.
+ * ignored); the i-th gets hue `i * GOLDEN_ANGLE` degrees past #ae1111, with its
+ * saturation and lightness, so the lowest id is exactly `#ae1111`, the same
+ * ids always give the same colours, and adding higher ids changes none of them.
  *
  * Past roughly 900 entities, neighbouring hues round to the same 24-bit colour.
  * Colours stay distinct then by moving the later entity's lightness by the
@@ -36,7 +46,7 @@ export function entityColours(ids: number[]): Map<number, EntityColour> {
   const used = new Set<string>();
   const colours = new Map<number, EntityColour>();
   sorted.forEach((id, index) => {
-    const hue = (baseHue + (index * 360) / sorted.length) % 360;
+    const hue = (baseHue + index * GOLDEN_ANGLE) % 360;
     const fill = unusedColour(hue, saturation, lightness, used);
     used.add(fill);
     colours.set(id, { fill, text: textColourFor(fill) });

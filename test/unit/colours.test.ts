@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BASE_COLOUR, contrastRatio, entityColours, textColourFor } from "../../src/domain/colours.js";
+import { BASE_COLOUR, contrastRatio, entityColours, GOLDEN_ANGLE, textColourFor } from "../../src/domain/colours.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -29,26 +29,44 @@ describe("entityColours", () => {
     expect([...colours.keys()]).toEqual([7, 12, 30]);
   });
 
-  it("spaces hues evenly around the circle in order of id", () => {
+  it("turns each entity, in order of id, one golden angle further round the circle", () => {
+    expect(GOLDEN_ANGLE).toBeCloseTo(137.5078, 4);
     expect([...entityColours(range(6)).values()].map((c) => c.fill)).toEqual([
       "#ae1111",
-      "#aeae11",
-      "#11ae11",
-      "#11aeae",
-      "#1111ae",
-      "#ae11ae",
+      "#11ae3f",
+      "#6d11ae",
+      "#ae9a11",
+      "#1194ae",
+      "#ae1166",
     ]);
     const base = hsl("#ae1111");
     const fills = [...entityColours(range(300)).values()].map((c) => c.fill);
     fills.forEach((fill, i) => {
       const { h, s, l } = hsl(fill);
       // 8-bit rounding moves hue by at most about half a degree at this saturation.
-      const expected = (i * 360) / 300;
+      const expected = (i * GOLDEN_ANGLE) % 360;
       const diff = Math.abs(((h - expected + 540) % 360) - 180);
       expect(diff, `hue of ${fill} (#${i})`).toBeLessThan(0.6);
       expect(Math.abs(s - base.s)).toBeLessThan(0.01);
       expect(Math.abs(l - base.l)).toBeLessThan(0.003);
     });
+  });
+
+  it("keeps every entity's colour when entities with higher ids are added (issue 13 defect 8)", () => {
+    const before = entityColours([3, 8, 21, 40]);
+    for (const added of [[41], [41, 42, 43], range(200).map((i) => 100 + i)]) {
+      const after = entityColours([3, 8, 21, 40, ...added]);
+      for (const [id, colour] of before)
+        expect(after.get(id), `entity ${id} after adding ${added.length}`).toEqual(colour);
+    }
+  });
+
+  it("spreads any number of entities round the circle: neighbouring ids are far apart in hue", () => {
+    const fills = [...entityColours(range(20)).values()].map((c) => hsl(c.fill).h);
+    for (let i = 1; i < fills.length; i++) {
+      const gap = Math.abs((((fills[i] ?? 0) - (fills[i - 1] ?? 0) + 540) % 360) - 180);
+      expect(gap).toBeGreaterThan(100);
+    }
   });
 
   it.each([1, 2, 3, 7, 50, 300, 1000, 2000, 5000])("gives %i entities distinct lower-case colours", (n) => {
@@ -70,9 +88,9 @@ describe("entityColours", () => {
   it("picks the text colour with the better WCAG contrast", () => {
     expect(contrastRatio("#000000", "#ffffff")).toBeCloseTo(21, 5);
     expect(contrastRatio("#ffffff", "#ffffff")).toBeCloseTo(1, 5);
-    // Dark red → white, yellow → black.
+    // Dark red → white, ochre → black.
     expect(entityColours([1]).get(1)?.text).toBe("#ffffff");
-    expect(entityColours(range(6)).get(2)).toEqual({ fill: "#aeae11", text: "#000000" });
+    expect(entityColours(range(6)).get(4)).toEqual({ fill: "#ae9a11", text: "#000000" });
     expect(textColourFor("#ffff00")).toBe("#000000");
     expect(textColourFor("#8b0000")).toBe("#ffffff");
     expect(textColourFor("#0000ff")).toBe("#ffffff");
