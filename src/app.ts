@@ -11,6 +11,7 @@ import { DatabaseSessionStore } from "./data/sessions.js";
 import { accountRouter } from "./routes/account.js";
 import { adminRouter } from "./routes/admin.js";
 import { authRouter } from "./routes/auth.js";
+import { changesRouter } from "./routes/changes.js";
 import { communicationsRouter } from "./routes/communications.js";
 import { deploymentsRouter } from "./routes/deployments.js";
 import { diagramsRouter } from "./routes/diagrams.js";
@@ -28,6 +29,7 @@ import { DiagramRenderer } from "./services/diagram/index.js";
 import { LoginThrottle } from "./services/login-throttle.js";
 import { PasswordHasher } from "./services/passwords.js";
 import { can, configurePassport, noStoreWhenLoggedIn, requireLogin, requirePermission } from "./web/auth.js";
+import { requestActor } from "./web/actor.js";
 import { csrfProtection } from "./web/csrf.js";
 import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
@@ -124,6 +126,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     res.locals.searchQuery = typeof req.query.q === "string" && req.path.startsWith("/search") ? req.query.q : "";
     next();
   });
+  // Every write below records its user in the change history (docs/usage.md).
+  app.use(requestActor);
   // The API answers its own requests, errors included, in JSON (docs/api.md):
   // a token or a session, never a redirect to log-in.
   app.use(apiRouter(deps));
@@ -149,6 +153,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(deploymentsRouter(deps));
   app.use(diagramsRouter(deps));
   app.use(searchRouter(deps));
+  app.use(changesRouter(deps));
   app.use(adminRouter(deps));
   app.use(importsRouter(deps));
 

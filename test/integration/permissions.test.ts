@@ -247,6 +247,22 @@ const rows: Row[] = [
     ok: 200,
     target: (s) => ({ url: `/projects/${s.project.id}/diff` }),
   },
+  // Change history
+  { method: "get", path: "/changes", needs: [V], ok: 200, target: () => ({ url: "/changes?type=project" }) },
+  {
+    method: "get",
+    path: "/projects/:projectId/changes",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/changes` }),
+  },
+  {
+    method: "get",
+    path: "/entities/:entityId/changes",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/changes` }),
+  },
   // Locations
   {
     method: "get",
