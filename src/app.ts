@@ -17,7 +17,8 @@ import { deploymentsRouter } from "./routes/deployments.js";
 import { diagramsRouter } from "./routes/diagrams.js";
 import { driftFormBody, driftRouter } from "./routes/drift.js";
 import { entitiesRouter } from "./routes/entities.js";
-import { importFormBody, importsRouter } from "./routes/imports.js";
+import { exportsRouter } from "./routes/exports.js";
+import { importFormBody, importsRouter, jsonImportBody } from "./routes/imports.js";
 import { interfacesRouter } from "./routes/interfaces.js";
 import { listsRouter } from "./routes/lists.js";
 import { locationsRouter } from "./routes/locations.js";
@@ -104,6 +105,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
 
   // The CSV import page takes up to a megabyte of pasted text (docs/usage.md).
   app.use("/projects/:projectId/import", importFormBody);
+  // The Import page takes a JSON file upload (multipart) of up to 10 MiB (docs/usage.md).
+  app.use("/import", jsonImportBody);
   // The drift check takes up to 2 MiB of pasted host rules (docs/drift.md).
   app.use("/entities/:entityId/drift", driftFormBody);
   app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
@@ -156,6 +159,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(changesRouter(deps));
   app.use(adminRouter(deps));
   app.use(importsRouter(deps));
+  app.use(exportsRouter(deps));
 
   app.use((_req, _res, next) => next(new HttpError(404, "This page does not exist.")));
   app.use(errorHandler(deps));

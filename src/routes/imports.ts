@@ -5,8 +5,9 @@
 // pauses on the event loop between slices (src/services/csv-import.ts).
 import express, { type ErrorRequestHandler, type Response, Router } from "express";
 import nunjucks from "nunjucks";
+import { ImportRefusedError, importInterchange } from "../data/interchange.js";
 import { listLocations } from "../data/locations.js";
-import { getProject, type ProjectRow } from "../data/projects.js";
+import { getProject, getProjectByName, type ProjectRow } from "../data/projects.js";
 import {
   CSV_COLUMNS,
   formatBytes,
@@ -16,11 +17,13 @@ import {
 } from "../domain/csv-import.js";
 import { escapeHtmlInSlices, importCsvText } from "../services/csv-import.js";
 import { text } from "../validation/common.js";
+import { formatProblem, parseInterchangeText } from "../validation/interchange.js";
 import { can, requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
 import { HttpError } from "../web/http-errors.js";
 import { load } from "../web/load.js";
+import { multipartBody } from "../web/multipart.js";
 
 /** Problems listed on the page; the rest are counted (a hostile file can have one per line). */
 const ERRORS_SHOWN = 100;
@@ -40,6 +43,15 @@ export const importFormBody = [
     next(err?.status === 413 ? new HttpError(413, tooLarge(null)) : err);
   }) satisfies ErrorRequestHandler,
 ];
+
+/** Largest JSON file the Import page takes; larger ones go through `conntrackt import`. */
+export const WEB_JSON_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The Import page's body: a multipart upload of one JSON file (and the CSRF token). */
+export const jsonImportBody = multipartBody(
+  WEB_JSON_MAX_BYTES + 64 * 1024,
+  `The file may be at most ${formatBytes(WEB_JSON_MAX_BYTES)}. Import larger files with the command line (conntrackt import, docs/cli.md).`,
+);
 
 const EXAMPLE = `source entity,source address,source netmask,destination entity,destination address,destination netmask,protocol,port,description,source location,destination location,requested by,reference,expires
 app1,192.168.1.10,,db1,192.168.1.20,,TCP,5432,Application database,Main site,Main site,Alice Martin,CHG-1234,
@@ -141,6 +153,53 @@ export function importsRouter(deps: AppDeps): Router {
         `${s.alreadyRecorded ? `; ${plural(s.alreadyRecorded, "row")} already recorded ${s.alreadyRecorded === 1 ? "was" : "were"} skipped` : ""}.`,
     );
     res.redirect(303, `/projects/${project.id}`);
+  });
+
+  // The JSON import (docs/usage.md): a whole interchange document, all or
+  // nothing, like `conntrackt import`. It can create projects, locations,
+  // entities, interfaces and communications, so it needs every add permission.
+  const jsonAllowed = requirePermission(
+    "view",
+    "add_project",
+    "add_location",
+    "add_entity",
+    "add_interface",
+    "add_communication",
+  );
+  const renderJson = (res: Response, problems: string[] = [], status = 200) =>
+    res.status(status).render("imports/json.njk", {
+      title: "Import",
+      problems: problems.slice(0, ERRORS_SHOWN),
+      moreProblems: Math.max(0, problems.length - ERRORS_SHOWN),
+      maxSize: formatBytes(WEB_JSON_MAX_BYTES),
+    });
+
+  router.get("/import", jsonAllowed, (_req, res) => renderJson(res));
+  router.post("/import", jsonAllowed, async (req, res) => {
+    const file = (req.body as Record<string, unknown>).file;
+    if (typeof file !== "string" || file.trim() === "") {
+      return renderJson(res, ["Choose a JSON file exported by Conntrackt (Export JSON on a project page)."], 422);
+    }
+    if (Buffer.byteLength(file, "utf8") > WEB_JSON_MAX_BYTES) {
+      return renderJson(res, [`The file may be at most ${formatBytes(WEB_JSON_MAX_BYTES)}.`], 413);
+    }
+    const parsed = parseInterchangeText(file);
+    if (!parsed.ok) return renderJson(res, parsed.problems.map(formatProblem), 422);
+    try {
+      const s = await importInterchange(db, parsed.doc, parsed.undeclaredLocations);
+      flash(
+        req,
+        "success",
+        `Imported ${plural(s.projects, "project")}, ${plural(s.entities, "entity", "entities")}, ${plural(s.interfaces, "interface")} and ${plural(s.communications, "communication")}` +
+          `${s.locationsCreated ? `, adding ${plural(s.locationsCreated, "location")}` : ""}.`,
+      );
+      const only = parsed.doc.projects.length === 1 ? parsed.doc.projects[0] : undefined;
+      const created = only ? await getProjectByName(db, only.name) : null;
+      return res.redirect(303, created ? `/projects/${created.id}` : "/");
+    } catch (error) {
+      if (error instanceof ImportRefusedError) return renderJson(res, error.problems.map(formatProblem), 422);
+      throw error;
+    }
   });
 
   return router;

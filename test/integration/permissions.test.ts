@@ -161,6 +161,39 @@ const rows: Row[] = [
     ok: 303,
     target: (s) => ({ url: `/projects/${s.project.id}/import`, form: { csv: csv(s), location: "" } }),
   },
+  // JSON export and the Import page (docs/usage.md)
+  {
+    method: "get",
+    path: "/projects/:projectId/export.json",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/export.json` }),
+  },
+  {
+    method: "get",
+    path: "/import",
+    needs: [V, "add_project", "add_location", "add_entity", "add_interface", "add_communication"],
+    ok: 200,
+    target: () => ({ url: "/import" }),
+  },
+  {
+    method: "post",
+    path: "/import",
+    needs: [V, "add_project", "add_location", "add_entity", "add_interface", "add_communication"],
+    ok: 303,
+    // The page takes a file upload; the same field sent as a plain form is read alike.
+    target: () => ({
+      url: "/import",
+      form: {
+        file: JSON.stringify({
+          format: "conntrackt",
+          version: 2,
+          locations: [],
+          projects: [{ name: unique("Imported "), description: "", entities: [], communications: [] }],
+        }),
+      },
+    }),
+  },
   // Rule downloads, ZIPs, diagram
   {
     method: "get",
