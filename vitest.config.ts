@@ -18,6 +18,7 @@ const engineIndependent = [
   "test/integration/sqlite-*.test.ts",
   "test/integration/shutdown-steps.test.ts",
   "test/integration/diagram-render.test.ts",
+  "test/integration/drift-worker-pool.test.ts",
   "test/integration/session-secret.test.ts",
   "test/integration/dataset-cli.test.ts",
 ];

@@ -27,6 +27,7 @@ import { projectsRouter } from "./routes/projects.js";
 import { rulesRouter } from "./routes/rules.js";
 import { searchRouter } from "./routes/search.js";
 import { DiagramRenderer } from "./services/diagram/index.js";
+import { DriftWorkerPool } from "./services/drift-worker-pool.js";
 import { LoginThrottle } from "./services/login-throttle.js";
 import { PasswordHasher } from "./services/passwords.js";
 import { can, configurePassport, noStoreWhenLoggedIn, requireLogin, requirePermission } from "./web/auth.js";
@@ -40,7 +41,7 @@ import { localTimeFilter } from "./web/time.js";
 import "./web/types.js";
 
 export type AppOptions = Pick<AppDeps, "config" | "db" | "logger"> &
-  Partial<Pick<AppDeps, "throttle" | "diagrams" | "passwords" | "sessionStore">>;
+  Partial<Pick<AppDeps, "throttle" | "diagrams" | "driftChecks" | "passwords" | "sessionStore">>;
 
 export function createApp(options: AppOptions): express.Express & { deps: AppDeps } {
   const passwords = options.passwords ?? new PasswordHasher({ cost: options.config.PASSWORD_HASH_COST });
@@ -50,6 +51,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     passport: configurePassport(options.db, passwords),
     sessionStore: new DatabaseSessionStore(options.db),
     diagrams: options.diagrams ?? new DiagramRenderer({ timeoutMs: options.config.DIAGRAM_TIMEOUT_MS }),
+    driftChecks: options.driftChecks ?? new DriftWorkerPool(),
     ...options,
   };
   const { config, logger } = deps;

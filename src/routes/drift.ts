@@ -1,13 +1,21 @@
 // The drift check of an entity (docs/drift.md): the **Check drift** form on
 // the entity page posts the host's rules here; the answer is a page saying
 // in sync or listing the differences, with the form again. Needs `view` only,
-// like the files it compares with.
+// like the files it compares with. The check runs in the app's worker pool, so
+// a large paste never holds up other requests; when the pool is full the form
+// comes back with a 503 and the text kept.
 import express, { type ErrorRequestHandler, type Response, Router } from "express";
 import { type EntityRow, getEntity } from "../data/entities.js";
-import { formatBytes, formatSizeOver } from "../domain/csv-import.js";
+import { formatBytes } from "../domain/csv-import.js";
 import { MAX_HOST_RULES_BYTES } from "../domain/drift/check.js";
 import type { DriftFormat, DriftResult, RuleDifference } from "../domain/drift/types.js";
-import { checkEntityDrift, DriftInputError } from "../services/drift.js";
+import {
+  checkEntityDrift,
+  DriftCheckUnavailable,
+  DriftInputError,
+  driftInputMessage,
+  hostRulesTooLarge,
+} from "../services/drift.js";
 import { text } from "../validation/common.js";
 import type { AppDeps } from "../web/deps.js";
 import { HttpError, notFound } from "../web/http-errors.js";
@@ -15,9 +23,6 @@ import { load } from "../web/load.js";
 
 /** Differences listed on the page per list; the rest are counted (a host may run thousands of rules). */
 const SHOWN = 500;
-
-const tooLarge = (bytes: number | null) =>
-  `The host rules${bytes === null ? "" : ` are ${formatSizeOver(bytes, MAX_HOST_RULES_BYTES)}; they`} may be at most ${formatBytes(MAX_HOST_RULES_BYTES)}.`;
 
 /**
  * The form's body: room for MAX_HOST_RULES_BYTES of text however the browser
@@ -28,7 +33,7 @@ const tooLarge = (bytes: number | null) =>
 export const driftFormBody = [
   express.urlencoded({ extended: false, limit: 3 * MAX_HOST_RULES_BYTES + 64 * 1024, parameterLimit: 10 }),
   ((err, _req, _res, next) => {
-    next(err?.status === 413 ? new HttpError(413, tooLarge(null)) : err);
+    next(err?.status === 413 ? new HttpError(413, hostRulesTooLarge(null)) : err);
   }) satisfies ErrorRequestHandler,
 ];
 
@@ -39,12 +44,9 @@ const FORMATS: Record<DriftFormat, { host: string; file: string }> = {
   nftables: { host: "nft -j list ruleset output (table inet conntrackt)", file: "nftables file" },
 };
 
-/** A domain message as a sentence: capital first, full stop unless it asks. */
-const sentence = (message: string) =>
-  `${message.charAt(0).toUpperCase()}${message.slice(1)}${/[.?]$/.test(message) ? "" : "."}`;
 const firstOf = (list: RuleDifference[]) => ({ shown: list.slice(0, SHOWN), more: Math.max(0, list.length - SHOWN) });
 
-export function driftRouter({ db }: AppDeps): Router {
+export function driftRouter({ db, driftChecks }: AppDeps): Router {
   const router = Router();
 
   router.param(
@@ -80,13 +82,14 @@ export function driftRouter({ db }: AppDeps): Router {
     if (!field.success) return render(res, "", { error: field.error.issues[0]?.message, status: 422 });
     const hostRules = field.data;
     const bytes = Buffer.byteLength(hostRules, "utf8");
-    if (bytes > MAX_HOST_RULES_BYTES) return render(res, hostRules, { error: tooLarge(bytes), status: 413 });
+    if (bytes > MAX_HOST_RULES_BYTES) return render(res, hostRules, { error: hostRulesTooLarge(bytes), status: 413 });
     let result: DriftResult | null;
     try {
-      result = await checkEntityDrift(db, entity.id, hostRules);
+      result = await checkEntityDrift(db, entity.id, hostRules, driftChecks);
     } catch (error) {
+      if (error instanceof DriftCheckUnavailable) return render(res, hostRules, { error: error.message, status: 503 });
       if (!(error instanceof DriftInputError)) throw error;
-      return render(res, hostRules, { error: sentence(error.message), status: 422 });
+      return render(res, hostRules, { error: driftInputMessage(error), status: 422 });
     }
     if (result === null) throw notFound("entity");
     render(res, hostRules, { result });

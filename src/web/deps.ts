@@ -7,6 +7,7 @@ import type { Database } from "../data/engine.js";
 import type { DatabaseSessionStore } from "../data/sessions.js";
 import type { Logger } from "../logger.js";
 import type { DiagramRenderer } from "../services/diagram/index.js";
+import type { DriftWorkerPool } from "../services/drift-worker-pool.js";
 import type { LoginThrottle } from "../services/login-throttle.js";
 import type { PasswordHasher } from "../services/passwords.js";
 
@@ -19,4 +20,6 @@ export interface AppDeps {
   passport: passportType.PassportStatic;
   sessionStore: DatabaseSessionStore;
   diagrams: DiagramRenderer;
+  /** Runs drift checks off the event loop (the entity page's form and the API). */
+  driftChecks: DriftWorkerPool;
 }

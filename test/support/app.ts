@@ -196,6 +196,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     },
     async close() {
       await app.deps.diagrams.close();
+      await app.deps.driftChecks.close();
       await db.close();
       await database.drop();
     },
