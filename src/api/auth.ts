@@ -2,9 +2,10 @@
 // makes the request act as the token's user, with exactly that user's
 // permissions, for this request only: no session is written, no cookie set,
 // and no CSRF token is needed (a browser never adds that header by itself).
-// A read-only token may only read. Without the header, a logged-in browser
-// session may call the API too, but its writes need the CSRF token (the
-// `X-CSRF-Token` header) as the forms do. Anyone else gets a 401 in JSON.
+// A read-only token may only read: GET, and the POSTs that change nothing
+// listed by the caller (the drift check). Without the header, a logged-in
+// browser session may call the API too, but its writes need the CSRF token
+// (the `X-CSRF-Token` header) as the forms do. Anyone else gets a 401 in JSON.
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { TokenForAuth } from "../data/tokens.js";
 import type { PermissionCode } from "../domain/constants.js";
@@ -22,7 +23,13 @@ export function requestToken(res: Response): TokenForAuth | undefined {
   return res.locals.apiToken as TokenForAuth | undefined;
 }
 
-export function apiAuthentication({ db, config }: Pick<AppDeps, "db" | "config">): RequestHandler {
+/** `readOnlyPosts`: paths (below the API's mount point) of POSTs that only compute an answer. */
+export function apiAuthentication(
+  { db, config }: Pick<AppDeps, "db" | "config">,
+  readOnlyPosts: readonly RegExp[] = [],
+): RequestHandler {
+  const reads = (req: Request) =>
+    READS.has(req.method) || (req.method === "POST" && readOnlyPosts.some((path) => path.test(req.path)));
   const tokens = new TokenAuthenticator(db);
   const csrf = csrfProtection(config.SESSION_SECRET);
 
@@ -40,7 +47,7 @@ export function apiAuthentication({ db, config }: Pick<AppDeps, "db" | "config">
       actAs(req, user);
       res.locals.apiToken = token;
       req.log.info({ user: user.username, apiToken: { id: token.id, name: token.name } }, "API token used");
-      if (token.readOnly && !READS.has(req.method)) {
+      if (token.readOnly && !reads(req)) {
         throw new ApiError(
           403,
           "This token is read-only: it can only read (GET). Create a read-and-write token to change data.",

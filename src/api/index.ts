@@ -3,10 +3,12 @@
 // document. It answers every /api/v1 request itself, errors included, always
 // in JSON and never with a redirect to the log-in page; nothing it answers is
 // cached. src/app.ts mounts it before the pages' log-in and CSRF checks: it
-// does its own (src/api/auth.ts).
+// does its own (src/api/auth.ts). The drift check reads its own, larger body
+// (src/api/drift.ts), so it comes before the JSON parser.
 import express, { Router } from "express";
 import type { AppDeps } from "../web/deps.js";
 import { apiAuthentication } from "./auth.js";
+import { driftApiRouter, READ_ONLY_POSTS } from "./drift.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import { API_BASE } from "./resource.js";
@@ -29,7 +31,9 @@ export function apiRouter(deps: AppDeps): Router {
     res.json(document);
   });
   // Who calls first, so an anonymous request's body is never read.
-  router.use(API_BASE, apiAuthentication(deps), express.json({ limit: BODY_LIMIT }));
+  router.use(API_BASE, apiAuthentication(deps, READ_ONLY_POSTS));
+  router.use(driftApiRouter(deps));
+  router.use(API_BASE, express.json({ limit: BODY_LIMIT }));
   router.use(rulesApiRouter(deps.db, deps.logger));
   for (const resource of resourceRouters(deps.db)) router.use(resource);
   router.use(API_BASE, (req, _res, next) => {

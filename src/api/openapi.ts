@@ -4,6 +4,7 @@
 // the document cannot drift from what the server accepts.
 import { z } from "zod";
 import { ARCHIVE_FORMATS, RULES_FILE_KINDS } from "../domain/archive-names.js";
+import { driftPaths, driftSchemas } from "./openapi-drift.js";
 import { DEFAULT_LIMIT, type FilterName, MAX_LIMIT } from "./pagination.js";
 import { API_BASE } from "./resource.js";
 import { API_RESOURCES, type ResourceSummary } from "./resources.js";
@@ -210,13 +211,14 @@ export function openApiDocument(): Json {
       },
       ...Object.assign({}, ...API_RESOURCES.map(resourcePaths)),
       ...rulesPaths(),
+      ...driftPaths(),
     },
     components: {
       securitySchemes: {
         bearerToken: {
           type: "http",
           scheme: "bearer",
-          description: "An API token (ct_…) from /account. A read-only token may only GET.",
+          description: "An API token (ct_…) from /account. A read-only token may only GET, and check drift.",
         },
       },
       parameters: {
@@ -236,7 +238,7 @@ export function openApiDocument(): Json {
           schema: { type: "integer", minimum: 0, default: 0 },
         },
       },
-      schemas: { Error: errorSchema, ...Object.assign({}, ...API_RESOURCES.map(resourceSchemas)) },
+      schemas: { Error: errorSchema, ...Object.assign({}, ...API_RESOURCES.map(resourceSchemas)), ...driftSchemas() },
       responses: Object.fromEntries(
         Object.entries(ERRORS).map(([name, [, description]]) => [
           name,
