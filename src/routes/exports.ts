@@ -1,10 +1,12 @@
 // A project's data as files to take away (docs/usage.md, "Export and import in
 // the browser"): the interchange document of the project (JSON, the format
-// `conntrackt import` and the Import page read back) and, later, its flows.
+// `conntrackt import` and the Import page read back) and its flows as CSV (the
+// CSV import page reads the file back unchanged).
 import { Router } from "express";
 import { exportInterchange, serializeInterchange } from "../data/interchange-export.js";
 import { getProject, type ProjectRow } from "../data/projects.js";
 import { slugify } from "../domain/archive-names.js";
+import { communicationsCsv } from "../domain/csv-export.js";
 import type { AppDeps } from "../web/deps.js";
 import { load } from "../web/load.js";
 
@@ -22,6 +24,14 @@ export function exportsRouter({ db }: AppDeps): Router {
     res.type("application/json; charset=utf-8");
     res.attachment(`${slugify(project.name) || `project-${project.id}`}-export.json`);
     res.send(serializeInterchange(doc));
+  });
+
+  router.get("/projects/:projectId/communications.csv", async (_req, res) => {
+    const project = res.locals.project as ProjectRow;
+    const [exported] = (await exportInterchange(db, { project: project.name })).projects;
+    res.type("text/csv; charset=utf-8");
+    res.attachment(`${slugify(project.name) || `project-${project.id}`}-communications.csv`);
+    res.send(exported ? communicationsCsv(exported) : communicationsCsv({ entities: [], communications: [] }));
   });
 
   return router;

@@ -171,6 +171,13 @@ const rows: Row[] = [
   },
   {
     method: "get",
+    path: "/projects/:projectId/communications.csv",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/communications.csv` }),
+  },
+  {
+    method: "get",
     path: "/import",
     needs: [V, "add_project", "add_location", "add_entity", "add_interface", "add_communication"],
     ok: 200,
