@@ -7,6 +7,9 @@
 // import (someone moving off a spreadsheet starts with no project); the web
 // page always imports into the project it belongs to.
 //
+// Every row written gets its change history entry in the same transaction,
+// batch by batch (./import-history.ts).
+//
 // The transaction holds the SQLite queue, but not the event loop: planning
 // runs in slices and each batch of writes starts on a turn of its own, so other
 // requests (those that need no database: pages from the cache, static files)
@@ -25,6 +28,8 @@ import {
 } from "../domain/csv-import.js";
 import type { Database, Tx } from "./engine.js";
 import { uniqueViolationFields } from "./errors.js";
+import { author } from "./history.js";
+import { importRecorder } from "./import-history.js";
 
 // Rows per statement: Prisma and better-sqlite3 run one statement synchronously,
 // about 0.15 ms a row on a busy machine (createManyAndReturn several times
@@ -133,8 +138,10 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
   if (target.rows.length === 0 && target.errors !== undefined && target.errors.length > 0) {
     return { ok: false, errors: sortLineErrors(target.errors) };
   }
+  const by = author();
   try {
     const summary = await db.transaction(async (tx) => {
+      const history = importRecorder(tx, by);
       let projectId: number | null;
       if ("id" in target.project) {
         projectId = target.project.id;
@@ -151,24 +158,35 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
       let projectCreated = false;
       if (projectId === null) {
         const name = "name" in target.project ? target.project.name : "";
-        projectId = (await tx.project.create({ data: { name }, select: { id: true } })).id;
+        const project = await tx.project.create({
+          data: { name },
+          select: { id: true, name: true, description: true },
+        });
+        await history.project(project);
+        projectId = project.id;
         projectCreated = true;
       }
       const { ids } = state;
       if (plan.newLocations.length > 0) {
         const rows = await tx.location.createManyAndReturn({
           data: plan.newLocations.map((name) => ({ name })),
-          select: { id: true, name: true },
+          select: { id: true, name: true, description: true },
         });
         for (const r of rows) ids.locations.set(r.name, r.id);
+        await history.locations(rows);
       }
       const pid = projectId;
       for await (const part of chunks(plan.newEntities, RETURNING_CHUNK)) {
         const rows = await tx.entity.createManyAndReturn({
           data: part.map((e) => ({ name: e.name, projectId: pid, locationId: lookup(ids.locations, e.location) })),
-          select: { id: true, name: true },
+          select: { id: true, name: true, description: true, restrictOutgoing: true },
         });
         for (const r of rows) ids.entities.set(r.name, r.id);
+        const locationOf = new Map(part.map((e) => [e.name, e.location]));
+        await history.entities(
+          pid,
+          rows.map((r) => ({ ...r, location: locationOf.get(r.name) ?? "" })),
+        );
       }
       const entityNames = new Map([...ids.entities].map(([name, id]) => [id, name]));
       for await (const part of chunks(plan.newInterfaces, RETURNING_CHUNK)) {
@@ -179,27 +197,34 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
             netmask: i.netmask,
             entityId: lookup(ids.entities, i.entity),
           })),
-          select: { id: true, entityId: true, address: true, netmask: true },
+          select: { id: true, name: true, description: true, entityId: true, address: true, netmask: true },
         });
-        for (const r of rows) {
-          const entity = entityNames.get(r.entityId) ?? "";
-          ids.interfaces.set(key({ entity, address: r.address, netmask: r.netmask }), r.id);
-        }
+        const written = rows.map((r) => ({ ...r, entity: entityNames.get(r.entityId) ?? "" }));
+        for (const r of written) ids.interfaces.set(key(r), r.id);
+        await history.interfaces(pid, written);
       }
+      const end = (k: InterfaceKey) => ({ ...k, entityId: lookup(ids.entities, k.entity) });
       for await (const part of chunks(plan.communications)) {
-        await tx.communication.createMany({
-          data: part.map((c) => ({
-            sourceId: lookup(ids.interfaces, key(c.source)),
-            destinationId: lookup(ids.interfaces, key(c.destination)),
-            protocol: c.protocol,
-            port: c.port,
-            portEnd: c.portEnd,
-            description: c.description,
-            requestedBy: c.requestedBy,
-            reference: c.reference,
-            expires: c.expires,
-          })),
-        });
+        const data = part.map((c) => ({
+          sourceId: lookup(ids.interfaces, key(c.source)),
+          destinationId: lookup(ids.interfaces, key(c.destination)),
+          protocol: c.protocol,
+          port: c.port,
+          portEnd: c.portEnd,
+          description: c.description,
+          requestedBy: c.requestedBy,
+          reference: c.reference,
+          expires: c.expires,
+        }));
+        await history.communications(
+          pid,
+          () =>
+            data.map((row, i) => {
+              const c = part[i] as (typeof part)[number];
+              return { ...row, source: end(c.source), destination: end(c.destination) };
+            }),
+          () => tx.communication.createMany({ data }),
+        );
       }
       return {
         projectId,

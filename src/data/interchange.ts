@@ -10,10 +10,14 @@
 //   is left unchanged); an entity may name a location the document does not
 //   declare when the database has it.
 // Rows are written with createMany in chunks, so 20 000 communications take a
-// few statements, not 20 000.
+// few statements, not 20 000; each chunk's change history entries likewise
+// (./import-history.ts), in the same transaction.
 import type { InterchangeDocument, InterchangeProject, Problem } from "../validation/interchange.js";
+import type { EndFacts } from "./change-records.js";
 import type { Database, Tx } from "./engine.js";
 import { uniqueViolationFields } from "./errors.js";
+import { author } from "./history.js";
+import { type ImportRecorder, importRecorder } from "./import-history.js";
 
 export {
   compareCommunications,
@@ -68,8 +72,10 @@ export async function importInterchange(
   const totalEntities = doc.projects.reduce((n, p) => n + p.entities.length, 0);
   const totalCommunications = doc.projects.reduce((n, p) => n + p.communications.length, 0);
   const totalInterfaces = doc.projects.reduce((n, p) => n + p.entities.reduce((m, e) => m + e.interfaces.length, 0), 0);
+  const by = author();
   try {
     return await db.transaction(async (tx) => {
+      const history = importRecorder(tx, by);
       const problems: Problem[] = [];
       const names = doc.projects.map((p) => p.name);
       const existingProjects = new Set(
@@ -107,9 +113,10 @@ export async function importInterchange(
       for (const part of chunks(newLocations)) {
         const rows = await tx.location.createManyAndReturn({
           data: part.map((l) => ({ name: l.name, description: l.description })),
-          select: { id: true, name: true },
+          select: { id: true, name: true, description: true },
         });
         for (const r of rows) locationIds.set(r.name, r.id);
+        await history.locations(rows);
       }
 
       let entitiesDone = 0;
@@ -118,26 +125,29 @@ export async function importInterchange(
       for (const project of doc.projects) {
         const created = await tx.project.create({
           data: { name: project.name, description: project.description },
-          select: { id: true },
+          select: { id: true, name: true, description: true },
         });
-        const entityIds = await writeEntities(tx, created.id, project, locationIds, (n) => {
+        await history.project(created);
+        const entityIds = await writeEntities(tx, history, created.id, project, locationIds, (n) => {
           entitiesDone += n;
           progress("entities", entitiesDone, totalEntities);
         });
-        const interfaceIds = await writeInterfaces(tx, project, entityIds, (n) => {
+        const interfaceIds = await writeInterfaces(tx, history, created.id, project, entityIds, (n) => {
           interfaceCount += n;
           progress("interfaces", interfaceCount, totalInterfaces);
         });
         const endpoint = (end: { entity: string; interface: string }) => {
-          const id = interfaceIds.get(JSON.stringify([end.entity, end.interface]));
-          if (id === undefined) throw new Error(`interface ${end.entity}/${end.interface} was not written`);
-          return id;
+          const written = interfaceIds.get(JSON.stringify([end.entity, end.interface]));
+          if (written === undefined) throw new Error(`interface ${end.entity}/${end.interface} was not written`);
+          return written;
         };
         for (const part of chunks(project.communications)) {
-          await tx.communication.createMany({
-            data: part.map((k) => ({
-              sourceId: endpoint(k.source),
-              destinationId: endpoint(k.destination),
+          const ends = part.map((k) => ({ source: endpoint(k.source), destination: endpoint(k.destination) }));
+          const data = part.map((k, i) => {
+            const end = ends[i] as (typeof ends)[number];
+            return {
+              sourceId: end.source.id,
+              destinationId: end.destination.id,
               protocol: k.protocol,
               port: k.port,
               portEnd: k.portEnd,
@@ -145,8 +155,14 @@ export async function importInterchange(
               requestedBy: k.requestedBy,
               reference: k.reference,
               expires: k.expires,
-            })),
+            };
           });
+          const withEnds = () =>
+            data.map((row, i) => {
+              const end = ends[i] as (typeof ends)[number];
+              return { ...row, source: end.source.end, destination: end.destination.end };
+            });
+          await history.communications(created.id, withEnds, () => tx.communication.createMany({ data }));
           communicationsDone += part.length;
           progress("communications", communicationsDone, totalCommunications);
         }
@@ -176,12 +192,14 @@ export async function importInterchange(
 
 async function writeEntities(
   tx: Tx,
+  history: ImportRecorder,
   projectId: number,
   project: InterchangeProject,
   locationIds: ReadonlyMap<string, number>,
   done: (n: number) => void,
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
+  const locationNames = new Map([...locationIds].map(([name, id]) => [id, name]));
   for (const part of chunks(project.entities)) {
     const rows = await tx.entity.createManyAndReturn({
       data: part.map((e) => {
@@ -195,22 +213,34 @@ async function writeEntities(
           restrictOutgoing: e.restrictOutgoing,
         };
       }),
-      select: { id: true, name: true },
+      select: { id: true, name: true, description: true, restrictOutgoing: true, locationId: true },
     });
     // Matched by name, not by position: RETURNING order is not a promise.
     for (const r of rows) ids.set(r.name, r.id);
+    await history.entities(
+      projectId,
+      rows.map((r) => ({ ...r, location: locationNames.get(r.locationId) ?? "" })),
+    );
     done(part.length);
   }
   return ids;
 }
 
-/** Writes the interfaces of a project's entities; returns `[entity, interface]` (JSON) → id. */
+/** A written interface: its id, and the end of a communication it is. */
+interface WrittenInterface {
+  id: number;
+  end: EndFacts;
+}
+
+/** Writes the interfaces of a project's entities; returns `[entity, interface]` (JSON) → the interface. */
 async function writeInterfaces(
   tx: Tx,
+  history: ImportRecorder,
+  projectId: number,
   project: InterchangeProject,
   entityIds: ReadonlyMap<string, number>,
   done: (n: number) => void,
-): Promise<Map<string, number>> {
+): Promise<Map<string, WrittenInterface>> {
   const entityNames = new Map([...entityIds].map(([name, id]) => [id, name]));
   const all = project.entities.flatMap((e) =>
     e.interfaces.map((i) => {
@@ -219,13 +249,17 @@ async function writeInterfaces(
       return { name: i.name, description: i.description, address: i.address, netmask: i.netmask, entityId };
     }),
   );
-  const ids = new Map<string, number>();
+  const ids = new Map<string, WrittenInterface>();
   for (const part of chunks(all)) {
     const rows = await tx.interface.createManyAndReturn({
       data: part,
-      select: { id: true, name: true, entityId: true },
+      select: { id: true, name: true, description: true, address: true, netmask: true, entityId: true },
     });
-    for (const r of rows) ids.set(JSON.stringify([entityNames.get(r.entityId), r.name]), r.id);
+    const written = rows.map((r) => ({ ...r, entity: entityNames.get(r.entityId) ?? "" }));
+    for (const r of written) {
+      ids.set(JSON.stringify([r.entity, r.name]), { id: r.id, end: r });
+    }
+    await history.interfaces(projectId, written);
     done(part.length);
   }
   return ids;

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withActor } from "../../src/data/actor.js";
 import { createProject, deleteProject, updateProject } from "../../src/data/projects.js";
 import { api, apiToken } from "../support/api.js";
-import { type Agent, createTestContext, type TestContext, testEngine } from "../support/app.js";
+import { type Agent, createTestContext, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
+import { refuseRows, storedEntries } from "../support/history.js";
 
 let ctx: TestContext;
 let editor: Agent;
@@ -21,15 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** The entries, oldest first, with their fields parsed. */
-const entries = (where: { objectType?: string; objectId?: number; projectId?: number } = {}) =>
-  ctx.db.run(async (c) =>
-    (await c.changeEntry.findMany({ where, orderBy: { id: "asc" } })).map((e) => ({
-      ...e,
-      before: e.before === null ? null : JSON.parse(e.before),
-      after: e.after === null ? null : JSON.parse(e.after),
-    })),
-  );
+const entries = (where: Parameters<typeof storedEntries>[1] = {}) => storedEntries(ctx.db, where);
 
 const count = (model: "project" | "changeEntry") =>
   ctx.db.run((c) => (model === "project" ? c.project.count() : c.changeEntry.count()));
@@ -180,40 +173,10 @@ describe("outside a request or a command", () => {
   });
 });
 
-/** Makes the database refuse what `sql` names, so a write fails after its entry, or its entry after the write. */
-async function refuse(name: string, table: string, when: string) {
-  if (testEngine === "postgresql") {
-    await ctx.db.run((c) =>
-      c.$executeRawUnsafe(
-        `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql`,
-      ),
-    );
-    const row = table === "ChangeEntry" ? "NEW" : "OLD";
-    const event = table === "ChangeEntry" ? "INSERT" : "DELETE";
-    await ctx.db.run((c) =>
-      c.$executeRawUnsafe(
-        `CREATE TRIGGER ${name} BEFORE ${event} ON "${table}" FOR EACH ROW WHEN (${when.replaceAll("ROW", row)}) EXECUTE FUNCTION ${name}()`,
-      ),
-    );
-  } else {
-    const row = table === "ChangeEntry" ? "NEW" : "OLD";
-    const event = table === "ChangeEntry" ? "INSERT" : "DELETE";
-    await ctx.db.run((c) =>
-      c.$executeRawUnsafe(
-        `CREATE TRIGGER ${name} BEFORE ${event} ON "${table}" WHEN ${when.replaceAll("ROW", row)} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-      ),
-    );
-  }
-  return () =>
-    ctx.db.run((c) =>
-      c.$executeRawUnsafe(`DROP TRIGGER ${name}${testEngine === "postgresql" ? ` ON "${table}"` : ""}`),
-    );
-}
-
 describe("a failed write", () => {
   it("leaves neither the change nor its entry when the entry is refused after the change", async () => {
     const p = await createProject(ctx.db, { name: "History atomic", description: "kept" });
-    const drop = await refuse("h9_refuse_entry", "ChangeEntry", `ROW.display LIKE '%boom%'`);
+    const drop = await refuseRows(ctx.db, "h9_refuse_entry", "ChangeEntry", `ROW.display LIKE '%boom%'`);
     try {
       const [projects, entriesBefore] = [await count("project"), await count("changeEntry")];
       await expect(createProject(ctx.db, { name: "boom", description: "" })).rejects.toThrow();
@@ -229,7 +192,7 @@ describe("a failed write", () => {
 
   it("leaves neither when a deletion fails after its entries were written", async () => {
     const seed = await seedProject(ctx.db, "Undeletable");
-    const drop = await refuse("h9_refuse_delete", "Project", `ROW.name = 'Undeletable project'`);
+    const drop = await refuseRows(ctx.db, "h9_refuse_delete", "Project", `ROW.name = 'Undeletable project'`);
     try {
       const entriesBefore = await count("changeEntry");
       await expect(deleteProject(ctx.db, seed.project.id)).rejects.toThrow();
