@@ -21,6 +21,9 @@ import { renderForm, submitForm } from "../web/forms.js";
 import { notFound } from "../web/http-errors.js";
 import { load } from "../web/load.js";
 
+/** Communications the project page lists at most; the communications list pages through all of them. */
+export const PROJECT_PAGE_COMMUNICATIONS = 100;
+
 const duplicate = () => ({ name: "A project with this name already exists." });
 
 export function projectsRouter(deps: AppDeps): Router {
@@ -57,12 +60,15 @@ export function projectsRouter(deps: AppDeps): Router {
       title: project.name,
       project,
       ...page,
+      // The rest is on the communications list (docs/usage.md), sorted the same way.
+      communications: page.communications.slice(0, PROJECT_PAGE_COMMUNICATIONS),
+      communicationCount: page.communications.length,
       expiryCounts: {
         expired: page.expiring.filter((c) => c.expiry === "expired").length,
         expiring: page.expiring.filter((c) => c.expiry === "expiring").length,
       },
       coloursVersion: page.entityIds.length,
-      diagram: await projectDiagram(deps, dot, page.entityIds.length),
+      diagram: projectDiagram(deps, dot, page.entityIds.length),
     });
   });
 

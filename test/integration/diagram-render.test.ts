@@ -104,13 +104,17 @@ describe("DiagramRenderer", () => {
     const { svg } = expectOk(await renderer().render(buildProjectDot(input)));
     const root = parseXml(svg);
     const elements = [...walk(root)];
-    const allowed = new Set(["svg", "g", "title", "text", "path", "polygon", "polyline", "ellipse"]);
+    const allowed = new Set(["svg", "g", "title", "text", "path", "polygon", "polyline", "ellipse", "a"]);
     expect(elements.map((e) => e.name).filter((name) => !allowed.has(name))).toEqual([]);
     for (const element of elements) {
-      for (const attribute of Object.keys(element.attrs)) {
-        expect(attribute, `<${element.name} ${attribute}>`).not.toMatch(/^on|href$/i);
+      for (const [attribute, value] of Object.entries(element.attrs)) {
+        expect(attribute, `<${element.name} ${attribute}>`).not.toMatch(/^on/i);
+        // The only links: each node's entity page.
+        if (/href$/i.test(attribute))
+          expect(`${element.name} ${attribute}=${value}`).toMatch(/^a xlink:href=\/entities\/\d+$/);
       }
     }
+    expect(elements.filter((e) => e.name === "a")).toHaveLength(input.entities.length);
     const texts = elements.filter((e) => e.name === "text").map(textOf);
     for (const name of HOSTILE_NAMES) expect(texts).toContain(name);
     expect(texts).toContain("<script>alert('location')</script>");
@@ -121,7 +125,9 @@ describe("DiagramRenderer", () => {
     const result = await renderer().render(
       'digraph { a [URL="javascript:alert(1)"]; b [href="https://example.org"]; }',
     );
-    expect(result).toEqual({ status: "error", message: expect.stringContaining("<a> element") });
+    expect(result).toEqual({ status: "error", message: expect.stringContaining("xlink:href attribute on <a>") });
+    const other = await renderer().render('digraph { a [URL="https://example.org/entities/1"]; }');
+    expect(other).toEqual({ status: "error", message: expect.stringContaining("xlink:href attribute on <a>") });
   });
 
   it("serves a repeated DOT from the cache and shares concurrent renders", async () => {

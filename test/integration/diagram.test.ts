@@ -71,7 +71,13 @@ describe("GET /projects/:id/diagram.svg", () => {
     expect(texts).toContain("Site <A>");
     const elements = new Set([...walk(root)].map((e) => e.name));
     expect(elements.has("script")).toBe(false);
-    for (const e of walk(root)) for (const attr of Object.keys(e.attrs)) expect(attr).not.toMatch(/^on|href$/i);
+    for (const e of walk(root)) {
+      for (const [attr, value] of Object.entries(e.attrs)) {
+        expect(attr).not.toMatch(/^on/i);
+        // The only links: each node's entity page.
+        if (/href$/i.test(attr)) expect(`${e.name} ${attr}=${value}`).toMatch(/^a xlink:href=\/entities\/\d+$/);
+      }
+    }
     // Each edge is drawn in its source entity's colour.
     const colours = entityColours(entityIds);
     const strokes = new Set([...walk(root)].filter((e) => e.name === "path").map((e) => e.attrs.stroke));

@@ -527,7 +527,7 @@ describe("diagram", () => {
     const dot = buildProjectDot(diagramInput(await getProjectPage(hostile.ctx.db, hostile.ids.project)));
     const lines = dot.trimEnd().split("\n");
     const node =
-      /^ {4}e\d+ \[label="(?:[^"\\\n]|\\.)*", style=filled, fillcolor="#[0-9A-Fa-f]{6}", fontcolor="#[0-9A-Fa-f]{6}"\];$/;
+      /^ {4}e(\d+) \[label="(?:[^"\\\n]|\\.)*", URL="\/entities\/\1", target="_top", style=filled, fillcolor="#[0-9A-Fa-f]{6}", fontcolor="#[0-9A-Fa-f]{6}"\];$/;
     const edge = /^ {2}e\d+ -> e\d+ \[label="(?:TCP|UDP|ICMP):\d+", color="#[0-9A-Fa-f]{6}"\];$/;
     const cluster = /^ {2}subgraph cluster_\d+ \{$/;
     const clusterLabel = /^ {4}label="(?:[^"\\\n]|\\.)*";$/;
@@ -545,8 +545,9 @@ describe("diagram", () => {
         [node, edge, cluster, clusterLabel].some((re) => re.test(line));
       expect(known, JSON.stringify(line)).toBe(true);
     }
-    // No attribute that reads files or makes links, whatever the names say.
-    expect(dot.replace(/"(?:[^"\\]|\\.)*"/g, '""')).not.toMatch(
+    // No attribute that reads files, and no link but each node's entity page (from its id), whatever the names say.
+    const withoutEntityLinks = dot.replace(/ URL="\/entities\/\d+", target="_top",/g, "");
+    expect(withoutEntityLinks.replace(/"(?:[^"\\]|\\.)*"/g, '""')).not.toMatch(
       /\b(URL|href|image|imagepath|shapefile|fontpath|tooltip|target)\s*=/i,
     );
   });
@@ -564,17 +565,19 @@ describe("diagram", () => {
         });
         r.on("end", () => done(null, body));
       });
-    expect(res.status).toBe(200);
+    expect(res.status, String(res.body)).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^image\/svg\+xml/);
     const svg = String(res.body);
-    expect(svg).not.toMatch(/<script|<foreignObject|<iframe|<a[\s>]|javascript:/i);
+    expect(svg).not.toMatch(/<script|<foreignObject|<iframe|javascript:/i);
     const root = parseXml(svg.replace(/^<\?xml[^>]*\?>\s*/, ""));
     const elements = [...walk(root)];
     for (const element of elements) {
-      for (const attribute of Object.keys(element.attrs)) {
+      for (const [attribute, value] of Object.entries(element.attrs)) {
         const lower = attribute.toLowerCase();
+        // The one link a node carries: its entity's page.
+        const entityLink = element.name === "a" && lower === "xlink:href" && /^\/entities\/\d+$/.test(value);
         expect(
-          lower.startsWith("on") || lower.endsWith("href") || lower === "style",
+          lower.startsWith("on") || (lower.endsWith("href") && !entityLink) || lower === "style",
           `${element.name} ${attribute}`,
         ).toBe(false);
       }
@@ -587,9 +590,10 @@ describe("diagram", () => {
     const labels = byClass("node").map((g) => {
       const title = g.children.find((c) => typeof c !== "string" && c.name === "title");
       expect(textOf(title as never)).toMatch(/^e\d+$/);
-      return g.children
-        .filter((c) => typeof c !== "string" && c.name === "text")
-        .map((t) => textOf(t as never))
+      // The label sits inside the node's entity link.
+      return [...walk(g)]
+        .filter((c) => c.name === "text")
+        .map((t) => textOf(t))
         .join("");
     });
     for (const name of [

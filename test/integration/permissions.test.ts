@@ -260,6 +260,20 @@ const rows: Row[] = [
   },
   {
     method: "get",
+    path: "/projects/:id/diagram",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/projects/${s.project.id}/diagram?location=${s.location.id}` }),
+  },
+  {
+    method: "get",
+    path: "/entities/:id/diagram.svg",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/entities/${s.a.id}/diagram.svg` }),
+  },
+  {
+    method: "get",
     path: "/projects/:id/colours.css",
     needs: [V],
     ok: 200,

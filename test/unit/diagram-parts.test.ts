@@ -67,9 +67,19 @@ describe("sanitiseSvg", () => {
     expect(out).toContain("<ellipse");
   });
 
+  it("keeps a node's link to its entity page, opened in the whole window", () => {
+    const body =
+      '<g id="a_node1"><a xlink:href="/entities/12" xlink:title="web" target="_top"><text>web</text></a></g>';
+    expect(sanitiseSvg(svg(body))).toContain('xlink:href="/entities/12"');
+  });
+
   it.each([
     ["<script>alert(1)</script>", "<script> element"],
-    ['<a href="x"><text>t</text></a>', "<a> element"],
+    ['<a href="x"><text>t</text></a>', "href attribute on <a>"],
+    ['<a xlink:href="https://example.com/entities/1"><text>t</text></a>', "xlink:href attribute on <a>"],
+    ['<a xlink:href="/entities/1/delete"><text>t</text></a>', "xlink:href attribute on <a>"],
+    ['<a xlink:href="javascript:alert(1)"><text>t</text></a>', "xlink:href attribute on <a>"],
+    ["<a xlink:href='/entities/1' target=\"_blank\"><text>t</text></a>", "target attribute on <a>"],
     ['<image href="x"/>', "<image> element"],
     ["<foreignObject><p>x</p></foreignObject>", "<foreignobject> element"],
     ['<g onclick="alert(1)"/>', "onclick attribute on <g>"],

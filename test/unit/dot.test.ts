@@ -355,7 +355,13 @@ describe("buildProjectDot", () => {
     const dot = buildProjectDot({ entities: [], communications: [] });
     const graph = parseDot(dot);
     expect(graph.nodes.size).toBe(0);
-    expect(graph.attrs).toEqual({ bgcolor: "transparent", nodesep: "1.5", fontname: "Helvetica,Arial,sans-serif" });
+    expect(graph.attrs).toEqual({
+      bgcolor: "transparent",
+      nodesep: "1.5",
+      fontname: "Helvetica,Arial,sans-serif",
+      layout: "fdp",
+      overlap: "false",
+    });
     expect(render(dot)).toContain("<svg");
   });
 
@@ -364,7 +370,13 @@ describe("buildProjectDot", () => {
     const graph = parseDot(buildProjectDot(input));
     const colours = entityColours(input.entities.map((e) => e.id));
 
-    expect(graph.attrs).toEqual({ bgcolor: "transparent", nodesep: "1.5", fontname: "Helvetica,Arial,sans-serif" });
+    expect(graph.attrs).toEqual({
+      bgcolor: "transparent",
+      nodesep: "1.5",
+      fontname: "Helvetica,Arial,sans-serif",
+      layout: "fdp",
+      overlap: "false",
+    });
     expect(graph.nodes.size).toBe(input.entities.length);
     expect(graph.edges).toHaveLength(input.communications.length);
 
@@ -387,9 +399,10 @@ describe("buildProjectDot", () => {
       expect(node?.attrs.style).toBe("filled");
       expect(node?.attrs.fillcolor).toBe(colours.get(entity.id)?.fill);
       expect(node?.attrs.fontcolor).toBe(colours.get(entity.id)?.text);
-      // Nothing that reads files or emits links.
-      for (const attribute of ["image", "URL", "href", "tooltip", "shapefile"])
+      // Nothing that reads files; the only link is the entity page, built from the id.
+      for (const attribute of ["image", "href", "tooltip", "shapefile"])
         expect(node?.attrs).not.toHaveProperty(attribute);
+      expect(node?.attrs.URL).toBe(`/entities/${entity.id}`);
     }
 
     // One edge per communication, source → destination, coloured like the source node.
@@ -417,8 +430,14 @@ describe("buildProjectDot", () => {
     expect(clusters).toHaveLength(3);
     // Every "<" in Graphviz output starts markup (text is escaped), so these are the tags.
     const tags = svg.match(/<[^>]*>/g) ?? [];
-    expect(tags.filter((tag) => /^<\/?(script|a|image|foreignObject|iframe|use)[\s/>]/i.test(tag))).toEqual([]);
-    expect(tags.filter((tag) => /\son\w+\s*=|href\s*=/i.test(tag))).toEqual([]);
+    expect(tags.filter((tag) => /^<\/?(script|image|foreignObject|iframe|use)[\s/>]/i.test(tag))).toEqual([]);
+    // Attribute names only: user text may say `onload=` inside a value (escaped, harmless).
+    expect(tags.filter((tag) => /\son\w+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')))).toEqual([]);
+    // The only links: each node's entity page.
+    const links = tags.filter((tag) => /href\s*=/i.test(tag));
+    expect(links.map((tag) => tag.match(/xlink:href="([^"]*)"/)?.[1]).sort()).toEqual(
+      input.entities.map((e) => `/entities/${e.id}`).sort(),
+    );
     expect(svg).toContain("&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
 
     const clusterByLabel = new Map(clusters.map((c) => [c.texts[0] ?? "", box(c.body)]));

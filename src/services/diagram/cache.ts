@@ -32,6 +32,11 @@ export class SvgCache {
     private readonly maxBytes: number,
   ) {}
 
+  /** Whether `hash` is cached, without making it the most recent. */
+  has(hash: string): boolean {
+    return this.entries.has(hash);
+  }
+
   get(hash: string): string | undefined {
     const entry = this.entries.get(hash);
     if (!entry) return undefined;

@@ -2,8 +2,10 @@
 // SVG out. It puts together the worker pool (layout under a time limit), the
 // render cache (LRU by DOT hash, which is the ETag; remembered timeouts) and
 // the SVG policy (what a served diagram may contain), and shares one layout
-// between concurrent requests for the same DOT.
+// between concurrent requests for the same DOT. A DOT asking for fdp that fdp
+// cannot lay out is laid out again by dot (src/domain/dot.ts withoutFdp).
 import { availableParallelism } from "node:os";
+import { withoutFdp } from "../../domain/dot.js";
 import { dotHash, etagOf, SvgCache, TimeoutMemory } from "./cache.js";
 import { CLOSED_MESSAGE, type LayoutResult, WorkerPool } from "./pool.js";
 import { sanitiseSvg } from "./svg-policy.js";
@@ -97,12 +99,28 @@ export class DiagramRenderer {
     const pending = this.inFlight.get(hash);
     if (pending) return pending;
 
-    const promise = this.pool.layout(dot).then((result) => {
-      this.inFlight.delete(hash);
-      return this.finish(hash, result);
-    });
+    const promise = this.pool
+      .layout(dot)
+      .then((result) =>
+        result.status === "error" && withoutFdp(dot) !== dot ? this.pool.layout(withoutFdp(dot)) : result,
+      )
+      .then((result) => {
+        this.inFlight.delete(hash);
+        return this.finish(hash, result);
+      });
     this.inFlight.set(hash, promise);
     return promise;
+  }
+
+  /**
+   * What `render(dot)` would answer at once, without waiting: `ok` when the SVG
+   * is cached, `timeout` while its timeout is remembered, otherwise `pending`
+   * (being laid out or not yet asked for). Counts no cache hit.
+   */
+  peek(dot: string): "ok" | "timeout" | "pending" {
+    const hash = dotHash(dot);
+    if (this.cache.has(hash)) return "ok";
+    return this.timedOut.has(hash) ? "timeout" : "pending";
   }
 
   stats(): DiagramRendererStats {
