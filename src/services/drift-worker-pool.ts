@@ -6,20 +6,13 @@
 // (past it the worker is terminated and replaced), a bounded queue, each job
 // waiting a bounded time; when it is full a check is refused at once with
 // DriftCheckUnavailable, which the pages and the API answer with a 503.
-//
-// The worker is started from an evaluated bootstrap that imports
-// drift-worker.js next to this module. Run from the TypeScript sources (tsx,
-// vitest) that module is drift-worker.ts, and the bootstrap first registers
-// tsx's loader in the worker (a worker does not inherit it); from the compiled
-// `dist/` tree it imports the JavaScript directly and tsx is never loaded.
-import { createRequire } from "node:module";
+// Workers start in drift-worker-start.ts.
 import { availableParallelism } from "node:os";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { GeneratedFiles } from "../domain/drift/check.js";
 import { DriftInputError, type DriftResult } from "../domain/drift/types.js";
 import type { DriftJob, DriftWorkerMessage } from "./drift-worker.js";
+import { type BrokenWorkerMessage, startDriftWorker } from "./drift-worker-start.js";
 
 /** The check could not run now (the pool is full, the check took too long, the server is closing); try again later. */
 export class DriftCheckUnavailable extends Error {
@@ -50,32 +43,6 @@ export interface DriftWorkerPoolStats {
 const WORKER_START_LIMIT_MS = 30_000;
 const CLOSED = "The server is shutting down; try the drift check again in a moment.";
 
-// Evaluated code is a CommonJS script or an ES module depending on the
-// process's flags, so it uses nothing but dynamic import(), which works in both.
-const BOOTSTRAP = `
-"use strict";
-import("node:worker_threads").then(async ({ parentPort, workerData }) => {
-  try {
-    if (workerData.tsx) (await import(workerData.tsx)).register();
-    await import(workerData.entry);
-  } catch (error) {
-    parentPort.postMessage({ type: "broken", message: String((error && error.stack) || error) });
-  }
-});
-`;
-
-/** The worker module next to this one, and tsx's loader when that module is TypeScript. */
-function workerModules(): { entry: string; tsx: string | null } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(`./drift-worker.${fromSource ? "ts" : "js"}`, import.meta.url).href;
-  if (!fromSource) return { entry, tsx: null };
-  // tsx's `esm/api` export, read from its manifest (require.resolve would give its CommonJS build).
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve("tsx/package.json");
-  const { exports } = require("tsx/package.json") as { exports: { "./esm/api": { import: { default: string } } } };
-  return { entry, tsx: pathToFileURL(path.join(path.dirname(manifest), exports["./esm/api"].import.default)).href };
-}
-
 interface Job extends DriftJob {
   resolve: (result: DriftResult) => void;
   reject: (error: Error) => void;
@@ -96,7 +63,6 @@ export class DriftWorkerPool {
   private readonly workers: number;
   private readonly maxWaitMs: number;
   private readonly maxQueue: number;
-  private modules: { entry: string; tsx: string | null } | undefined;
   private nextJobId = 1;
   private checks = 0;
   private closed = false;
@@ -197,9 +163,9 @@ export class DriftWorkerPool {
   }
 
   private spawn(): void {
-    let modules: { entry: string; tsx: string | null };
+    let worker: Worker;
     try {
-      modules = this.modules ??= workerModules();
+      worker = startDriftWorker();
     } catch (error) {
       const message = `the drift check worker cannot start: ${error instanceof Error ? error.message : String(error)}`;
       for (const queued of this.queue.splice(0)) {
@@ -208,26 +174,18 @@ export class DriftWorkerPool {
       }
       return;
     }
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: modules,
-      // A check of 2 MiB holds at most 200,000 normalised rules (docs/drift.md).
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
-    });
     const slot: Slot = { worker, ready: false, job: undefined, timer: undefined };
     this.slots.push(slot);
     slot.timer = setTimeout(
       () => this.fail(slot, `the drift check worker did not start within ${duration(WORKER_START_LIMIT_MS)}`),
       WORKER_START_LIMIT_MS,
     );
-    worker.on("message", (message: DriftWorkerMessage | { type: "broken"; message: string }) =>
-      this.onMessage(slot, message),
-    );
+    worker.on("message", (message: DriftWorkerMessage | BrokenWorkerMessage) => this.onMessage(slot, message));
     worker.on("error", (error) => this.fail(slot, `the drift check worker failed: ${error.message}`));
     worker.on("exit", (code) => this.fail(slot, `the drift check worker exited with code ${code}`));
   }
 
-  private onMessage(slot: Slot, message: DriftWorkerMessage | { type: "broken"; message: string }): void {
+  private onMessage(slot: Slot, message: DriftWorkerMessage | BrokenWorkerMessage): void {
     if (!this.slots.includes(slot)) return;
     if (message.type === "broken") {
       this.fail(slot, `the drift check worker could not load its modules: ${message.message}`);
