@@ -231,6 +231,11 @@ describe("the loader", () => {
     for (const batchSize of [1, 2]) {
       expect(await loadProjectRules(ctx.db, ids.project as number, undefined, { batchSize })).toEqual(whole);
     }
+    for (const rowChunk of [1, 2, 3]) {
+      expect(await loadProjectRules(ctx.db, ids.project as number, undefined, { rowChunk })).toEqual(whole);
+    }
+    const siteB = await loadProjectRules(ctx.db, ids.project as number, ids.siteB, { rowChunk: 1, batchSize: 1 });
+    expect(siteB).toEqual([whole[2]]);
     const single = await loadEntityRules(ctx.db, ids.db as number);
     expect(single).toEqual(whole[2]);
   });
@@ -248,18 +253,21 @@ describe("the loader", () => {
     expect(after?.input.incoming.map((f) => f.description).sort()).toEqual(["App", "Ping6", "SSH"]);
   });
 
-  it("reads four statements, then two per batch of entities, whatever the number of flows", async () => {
-    const statements = async (batchSize: number) => {
+  it("reads three statements, then two per batch of entities, and one per further chunk of rows", async () => {
+    const statements = async (batchSize: number, rowChunk?: number) => {
       const before = ctx.db.queryCount;
-      const rules = await openProjectRules(ctx.db, ids.project as number, undefined, { batchSize });
+      const rules = await openProjectRules(ctx.db, ids.project as number, undefined, { batchSize, rowChunk });
       for await (const _ of rules?.inputs() ?? []) {
         // read every batch
       }
       return ctx.db.queryCount - before;
     };
-    expect(await statements(100)).toBe(4 + 2);
-    expect(await statements(2)).toBe(4 + 2 * 2);
-    expect(await statements(1)).toBe(4 + 2 * 3);
+    expect(await statements(100)).toBe(3 + 2);
+    expect(await statements(2)).toBe(3 + 2 * 2);
+    expect(await statements(1)).toBe(3 + 2 * 3);
+    // In chunks of 4 rows (expired flows are read, then left out): project, locations and entities, then
+    // Web 2 (5 incoming rows) + 1 (none outgoing), Admins 1 + 1, DB 1 + 2 (4 outgoing rows).
+    expect(await statements(1, 4)).toBe(3 + (2 + 1) + (1 + 1) + (1 + 2));
   });
 
   it("is null or empty for a project that does not exist", async () => {
