@@ -63,6 +63,7 @@ export function projectsRouter(deps: AppDeps): Router {
       // The rest is on the communications list (docs/usage.md), sorted the same way.
       communications: page.communications.slice(0, PROJECT_PAGE_COMMUNICATIONS),
       communicationCount: page.communications.length,
+      shownIds: page.communications.slice(0, PROJECT_PAGE_COMMUNICATIONS).map((c) => c.id),
       expiryCounts: {
         expired: page.expiring.filter((c) => c.expiry === "expired").length,
         expiring: page.expiring.filter((c) => c.expiry === "expiring").length,

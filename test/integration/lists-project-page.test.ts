@@ -36,4 +36,24 @@ describe("project page at scale (docs/usage.md)", () => {
     expect(list.text).toContain(`data-count="${total}"`);
     expect(list.text.match(/<tr id="communication-/g)).toHaveLength(50);
   }, 60_000);
+
+  it("links an expired flow to its row: on the page when shown there, else on the list sorted by Expires", async () => {
+    const shown = Number((await viewer.get(`/projects/${projectId}`)).text.match(/<tr id="communication-(\d+)"/)?.[1]);
+    const all = await ctx.db.run((c) =>
+      c.communication.findMany({ where: { source: { entity: { projectId } } }, select: { id: true } }),
+    );
+    const page = (await viewer.get(`/projects/${projectId}`)).text;
+    const onPage = new Set([...page.matchAll(/<tr id="communication-(\d+)"/g)].map((m) => Number(m[1])));
+    const hidden = all.map((c) => c.id).find((id) => !onPage.has(id));
+    if (!hidden) throw new Error("every flow is on the page");
+    await ctx.db.run((c) =>
+      c.communication.updateMany({ where: { id: { in: [shown, hidden] } }, data: { expires: "2000-01-01" } }),
+    );
+    const warned = (await viewer.get(`/projects/${projectId}`).expect(200)).text;
+    expect(warned).toContain(`<a href="#communication-${shown}">`);
+    const listUrl = `/communications?project=${projectId}&amp;sort=expires&amp;per_page=500#communication-${hidden}`;
+    expect(warned).toContain(`<a href="${listUrl}">`);
+    const list = await viewer.get(`/communications?project=${projectId}&sort=expires&per_page=500`).expect(200);
+    expect(list.text).toContain(`<tr id="communication-${hidden}"`);
+  }, 60_000);
 });
