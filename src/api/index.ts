@@ -11,6 +11,7 @@ import { apiAuthentication } from "./auth.js";
 import { driftApiRouter, READ_ONLY_POSTS } from "./drift.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
+import { reachApiRouter } from "./reach.js";
 import { API_BASE } from "./resource.js";
 import { resourceRouters } from "./resources.js";
 import { rulesApiRouter } from "./rules.js";
@@ -35,6 +36,7 @@ export function apiRouter(deps: AppDeps): Router {
   router.use(driftApiRouter(deps));
   router.use(API_BASE, express.json({ limit: BODY_LIMIT }));
   router.use(rulesApiRouter(deps.db, deps.logger));
+  router.use(reachApiRouter(deps.db));
   for (const resource of resourceRouters(deps.db)) router.use(resource);
   router.use(API_BASE, (req, _res, next) => {
     next(

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ARCHIVE_FORMATS, RULES_FILE_KINDS } from "../domain/archive-names.js";
 import { driftPaths, driftSchemas } from "./openapi-drift.js";
+import { reachPaths, reachSchemas } from "./openapi-reach.js";
 import { DEFAULT_LIMIT, type FilterName, MAX_LIMIT } from "./pagination.js";
 import { API_BASE } from "./resource.js";
 import { API_RESOURCES, type ResourceSummary } from "./resources.js";
@@ -199,7 +200,7 @@ export function openApiDocument(): Json {
         "Projects, locations, entities, interfaces and communications, and the firewall files generated from them. Send `Authorization: Bearer TOKEN` with a token made on the account page (/account).",
     },
     security: [{ bearerToken: [] }],
-    tags: [...API_RESOURCES.map((spec) => ({ name: capital(spec.name) })), { name: "Rules" }],
+    tags: [...API_RESOURCES.map((spec) => ({ name: capital(spec.name) })), { name: "Rules" }, { name: "Analysis" }],
     paths: {
       [`${API_BASE}/openapi.json`]: {
         get: {
@@ -212,6 +213,7 @@ export function openApiDocument(): Json {
       ...Object.assign({}, ...API_RESOURCES.map(resourcePaths)),
       ...rulesPaths(),
       ...driftPaths(),
+      ...reachPaths(),
     },
     components: {
       securitySchemes: {
@@ -238,7 +240,12 @@ export function openApiDocument(): Json {
           schema: { type: "integer", minimum: 0, default: 0 },
         },
       },
-      schemas: { Error: errorSchema, ...Object.assign({}, ...API_RESOURCES.map(resourceSchemas)), ...driftSchemas() },
+      schemas: {
+        Error: errorSchema,
+        ...Object.assign({}, ...API_RESOURCES.map(resourceSchemas)),
+        ...driftSchemas(),
+        ...reachSchemas(),
+      },
       responses: Object.fromEntries(
         Object.entries(ERRORS).map(([name, [, description]]) => [
           name,

@@ -104,6 +104,13 @@ const rows: Row[] = [
     target: (s) => ({ url: `/api/v1/projects/${s.project.id}/rules.zip?format=nftables` }),
   },
   {
+    method: "get",
+    path: "/api/v1/projects/:id/reach",
+    needs: [V],
+    ok: 200,
+    target: (s) => ({ url: `/api/v1/projects/${s.project.id}/reach?from=10.0.0.1&to=10.0.0.2&protocol=TCP&port=22` }),
+  },
+  {
     method: "post",
     path: "/api/v1/entities/:id/drift",
     needs: [V],
