@@ -8,8 +8,10 @@ import { pinoHttp } from "pino-http";
 import { apiRouter } from "./api/index.js";
 import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
+import { PROTOCOLS } from "./domain/constants.js";
 import { accountRouter } from "./routes/account.js";
 import { adminRouter } from "./routes/admin.js";
+import { analysisRouter } from "./routes/analysis.js";
 import { authRouter } from "./routes/auth.js";
 import { changesRouter } from "./routes/changes.js";
 import { communicationsRouter } from "./routes/communications.js";
@@ -69,6 +71,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   // Form values arrive as strings, ids from the database as numbers: compare as text.
   env.addGlobal("str", (value: unknown) => (value === undefined || value === null ? "" : String(value)));
   env.addFilter("localTime", localTimeFilter);
+  env.addGlobal("protocols", PROTOCOLS);
   app.set("view engine", "njk");
 
   app.use(
@@ -148,6 +151,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use(requirePermission("view"));
   app.use(mainRouter(deps));
   app.use(projectsRouter(deps));
+  app.use(analysisRouter(deps));
   app.use(locationsRouter(deps));
   app.use(entitiesRouter(deps));
   app.use(driftRouter(deps));

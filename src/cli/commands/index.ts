@@ -10,6 +10,8 @@ import { importCommand } from "./import.js";
 import { importCsvCommand } from "./import-csv.js";
 import { iptablesCommand } from "./iptables.js";
 import { migrateCommand } from "./migrate.js";
+import { reachCommand } from "./reach.js";
+import { reportCommand } from "./report.js";
 import { restoreCommand } from "./restore.js";
 import { userCreateCommand, userListCommand, userPasswdCommand } from "./user.js";
 
@@ -25,6 +27,8 @@ export const COMMANDS: Command[] = [
   deployMarkCommand,
   diffCommand,
   driftCommand,
+  reachCommand,
+  reportCommand,
   backupCommand,
   restoreCommand,
   copyCommand,
