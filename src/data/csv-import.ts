@@ -26,6 +26,7 @@ import {
   runStepsInSlices,
   sortLineErrors,
 } from "../domain/csv-import.js";
+import { nameKeyOf } from "../domain/name-key.js";
 import type { Database, Tx } from "./engine.js";
 import { uniqueViolationFields } from "./errors.js";
 import { author } from "./history.js";
@@ -146,7 +147,11 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
       if ("id" in target.project) {
         projectId = target.project.id;
       } else {
-        const found = await tx.project.findUnique({ where: { name: target.project.name }, select: { id: true } });
+        // Names are unique regardless of case: `acme` finds the project `Acme`.
+        const found = await tx.project.findUnique({
+          where: { nameKey: nameKeyOf(target.project.name) },
+          select: { id: true },
+        });
         projectId = found?.id ?? null;
       }
       const state = await loadState(tx, projectId);
@@ -159,7 +164,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
       if (projectId === null) {
         const name = "name" in target.project ? target.project.name : "";
         const project = await tx.project.create({
-          data: { name },
+          data: { name, nameKey: nameKeyOf(name) },
           select: { id: true, name: true, description: true },
         });
         await history.project(project);
@@ -167,9 +172,17 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
         projectCreated = true;
       }
       const { ids } = state;
-      if (plan.newLocations.length > 0) {
+      // A "new" location differing from an existing one only by case is that
+      // location: names are unique regardless of case.
+      const existingByKey = new Map([...ids.locations].map(([name, id]) => [nameKeyOf(name), id]));
+      const newLocations = plan.newLocations.filter((name) => {
+        const id = existingByKey.get(nameKeyOf(name));
+        if (id !== undefined) ids.locations.set(name, id);
+        return id === undefined;
+      });
+      if (newLocations.length > 0) {
         const rows = await tx.location.createManyAndReturn({
-          data: plan.newLocations.map((name) => ({ name })),
+          data: newLocations.map((name) => ({ name, nameKey: nameKeyOf(name) })),
           select: { id: true, name: true, description: true },
         });
         for (const r of rows) ids.locations.set(r.name, r.id);
@@ -229,7 +242,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
       return {
         projectId,
         projectCreated,
-        locations: plan.newLocations.length,
+        locations: newLocations.length,
         entities: plan.newEntities.length,
         interfaces: plan.newInterfaces.length,
         communications: plan.communications.length,

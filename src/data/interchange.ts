@@ -12,6 +12,7 @@
 // Rows are written with createMany in chunks, so 20 000 communications take a
 // few statements, not 20 000; each chunk's change history entries likewise
 // (./import-history.ts), in the same transaction.
+import { nameKeyOf } from "../domain/name-key.js";
 import type { InterchangeDocument, InterchangeProject, Problem } from "../validation/interchange.js";
 import type { EndFacts } from "./change-records.js";
 import type { Database, Tx } from "./engine.js";
@@ -78,25 +79,36 @@ export async function importInterchange(
       const history = importRecorder(tx, by);
       const problems: Problem[] = [];
       const names = doc.projects.map((p) => p.name);
-      const existingProjects = new Set(
-        (await tx.project.findMany({ where: { name: { in: names } }, select: { name: true } })).map((p) => p.name),
+      // Names are unique regardless of case (docs/usage.md).
+      const existingProjects = new Map(
+        (await tx.project.findMany({ where: { nameKey: { in: names.map(nameKeyOf) } }, select: { name: true } })).map(
+          (p) => [nameKeyOf(p.name), p.name],
+        ),
       );
       doc.projects.forEach((p, i) => {
-        if (existingProjects.has(p.name)) {
+        const existing = existingProjects.get(nameKeyOf(p.name));
+        if (existing !== undefined) {
           problems.push({
             path: `projects[${i}].name`,
-            message: `a project named ${JSON.stringify(p.name)} already exists; rename or delete it before importing`,
+            message: `a project named ${JSON.stringify(existing)} already exists${existing === p.name ? "" : " (names are compared regardless of case)"}; rename or delete it before importing`,
           });
         }
       });
 
       const wanted = [...new Set([...doc.locations.map((l) => l.name), ...undeclaredLocations.keys()])];
       const locationIds = new Map<string, number>();
-      for (const l of await tx.location.findMany({
-        where: { name: { in: wanted } },
-        select: { id: true, name: true },
-      })) {
-        locationIds.set(l.name, l.id);
+      // A location named in another case is that location.
+      const existingLocations = new Map(
+        (
+          await tx.location.findMany({
+            where: { nameKey: { in: wanted.map(nameKeyOf) } },
+            select: { id: true, name: true },
+          })
+        ).map((l) => [nameKeyOf(l.name), l.id]),
+      );
+      for (const name of wanted) {
+        const id = existingLocations.get(nameKeyOf(name));
+        if (id !== undefined) locationIds.set(name, id);
       }
       for (const [name, path] of undeclaredLocations) {
         if (!locationIds.has(name)) {
@@ -112,7 +124,7 @@ export async function importInterchange(
       const locationsReused = doc.locations.length - newLocations.length;
       for (const part of chunks(newLocations)) {
         const rows = await tx.location.createManyAndReturn({
-          data: part.map((l) => ({ name: l.name, description: l.description })),
+          data: part.map((l) => ({ name: l.name, nameKey: nameKeyOf(l.name), description: l.description })),
           select: { id: true, name: true, description: true },
         });
         for (const r of rows) locationIds.set(r.name, r.id);
@@ -124,7 +136,7 @@ export async function importInterchange(
       let interfaceCount = 0;
       for (const project of doc.projects) {
         const created = await tx.project.create({
-          data: { name: project.name, description: project.description },
+          data: { name: project.name, nameKey: nameKeyOf(project.name), description: project.description },
           select: { id: true, name: true, description: true },
         });
         await history.project(created);

@@ -1,6 +1,7 @@
 // Locations (docs/usage.md): global, reused by every project. Every change
 // records its history entries in its transaction (./history.ts).
 import type { PreviewNode } from "../domain/display.js";
+import { nameKeyOf } from "../domain/name-key.js";
 import { created, deleted, loadLocation, loadScope, locationSnapshot, removals, updated } from "./change-records.js";
 import type { Database } from "./engine.js";
 import { guardWrite } from "./errors.js";
@@ -33,7 +34,10 @@ export function getLocation(db: Database, id: number): Promise<LocationRow | nul
 export function createLocation(db: Database, input: LocationInput): Promise<LocationRow> {
   const by = author();
   return db.transaction(async (tx) => {
-    const row = await tx.location.create({ data: { name: input.name, description: input.description }, select });
+    const row = await tx.location.create({
+      data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
+      select,
+    });
     await recordChanges(tx, by, [created(locationSnapshot(row))]);
     return row;
   });
@@ -49,7 +53,7 @@ export function updateLocation(db: Database, id: number, input: LocationInput): 
       if (!before) return null;
       const row = await tx.location.update({
         where: { id },
-        data: { name: input.name, description: input.description },
+        data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
         select,
       });
       await recordChanges(tx, by, updated(before, locationSnapshot(row)));

@@ -2,6 +2,7 @@
 // project deletion. Every function here uses a fixed number of queries, and
 // every change records its history entries in its transaction (./history.ts).
 import type { PreviewNode } from "../domain/display.js";
+import { nameKeyOf } from "../domain/name-key.js";
 import { created, deleted, loadProject, loadScope, projectSnapshot, removals, updated } from "./change-records.js";
 import type { Database } from "./engine.js";
 import { guardWrite } from "./errors.js";
@@ -38,7 +39,10 @@ export function getProjectByName(db: Database, name: string): Promise<ProjectRow
 export async function createProject(db: Database, input: ProjectInput): Promise<ProjectRow> {
   const by = author();
   return db.transaction(async (tx) => {
-    const row = await tx.project.create({ data: { name: input.name, description: input.description }, select });
+    const row = await tx.project.create({
+      data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
+      select,
+    });
     await recordChanges(tx, by, [created(projectSnapshot(row))]);
     return row;
   });
@@ -54,7 +58,7 @@ export function updateProject(db: Database, id: number, input: ProjectInput): Pr
       if (!before) return null;
       const row = await tx.project.update({
         where: { id },
-        data: { name: input.name, description: input.description },
+        data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
         select,
       });
       await recordChanges(tx, by, updated(before, projectSnapshot(row)));

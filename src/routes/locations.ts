@@ -18,7 +18,9 @@ import { renderForm, submitForm } from "../web/forms.js";
 import { notFound } from "../web/http-errors.js";
 import { load } from "../web/load.js";
 
-const duplicate = () => ({ name: "A location with this name already exists." });
+const duplicate = () => ({
+  name: "A location with this name already exists (names are compared regardless of case).",
+});
 
 export function locationsRouter({ db }: AppDeps): Router {
   const router = Router();

@@ -35,11 +35,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function clientOps(client: Client): Omit<Ops, "failingTransaction"> {
   return {
-    create: (name) => client.project.create({ data: { name } }),
+    create: (name) => client.project.create({ data: { name, nameKey: name.toLowerCase() } }),
     failingBatch: (name, existing) =>
       client.$transaction([
-        client.project.create({ data: { name } }),
-        client.project.create({ data: { name: existing } }),
+        client.project.create({ data: { name, nameKey: name.toLowerCase() } }),
+        client.project.create({ data: { name: existing, nameKey: existing.toLowerCase() } }),
       ]),
     names: async (prefix) =>
       (await client.project.findMany({ where: { name: { startsWith: prefix } }, select: { name: true } })).map(
@@ -52,7 +52,7 @@ async function failingWork(
   tx: Client | Parameters<Parameters<Database["transaction"]>[0]>[0],
   name: string,
 ): Promise<never> {
-  await tx.project.create({ data: { name } });
+  await tx.project.create({ data: { name, nameKey: name.toLowerCase() } });
   await tx.project.count();
   // A request's transaction awaits between statements (other queries, hashing):
   // that is when other requests' statements get in.

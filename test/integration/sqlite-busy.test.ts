@@ -26,7 +26,7 @@ it("read-then-write transactions succeed while another process writes", async ()
     let stop = false;
     process.stdin.on("end", () => { stop = true; }).resume();
     for (let n = 0; !stop; n++) {
-      await db.run((c) => c.location.create({ data: { name: "other-" + n } }));
+      await db.run((c) => c.location.create({ data: { name: "other-" + n, nameKey: ("other-" + n).toLowerCase() } }));
       if (n === 0) process.stdout.write("ready\\n");
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -55,7 +55,7 @@ it("read-then-write transactions succeed while another process writes", async ()
       await db.transaction(async (tx) => {
         await tx.project.count();
         await new Promise((resolve) => setTimeout(resolve, 5));
-        await tx.project.create({ data: { name: `busy-${i}` } });
+        await tx.project.create({ data: { name: `busy-${i}`, nameKey: `busy-${i}` } });
       });
       saved++;
     } catch (error) {

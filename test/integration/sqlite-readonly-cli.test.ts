@@ -92,8 +92,10 @@ describe("read-only commands beside a writer", () => {
     try {
       writer.exec("BEGIN IMMEDIATE");
       writer
-        .prepare("INSERT INTO Location (name, description, createdAt, updatedAt) VALUES (?, '', ?, ?)")
-        .run("Uncommitted site", Date.now(), Date.now());
+        .prepare(
+          "INSERT INTO Location (name, nameKey, description, createdAt, updatedAt) VALUES (?, lower(?), '', ?, ?)",
+        )
+        .run("Uncommitted site", "Uncommitted site", Date.now(), Date.now());
       const exported = await runCli(["export"], { env: env(live) });
       expect(exported.stderr).toBe("");
       expect(exported.status).toBe(0);

@@ -37,7 +37,7 @@ describe("an SQLite file opened by the app", () => {
     expect(Number(await pragma(db, "busy_timeout"))).toBeGreaterThanOrEqual(5000);
     expect(Number(await pragma(db, "foreign_keys"))).toBe(1);
     expect(Number(await pragma(db, "synchronous"))).toBe(1);
-    await db.run((c) => c.project.create({ data: { name: "WAL check" } }));
+    await db.run((c) => c.project.create({ data: { name: "WAL check", nameKey: "wal check" } }));
     expect(existsSync(`${sqliteFile(database.url)}-wal`)).toBe(true);
   });
 

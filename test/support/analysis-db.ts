@@ -8,8 +8,12 @@ import type { AnalysisModel } from "../../src/domain/analysis-model.js";
 /** Saves the model as a new project (its location named after it); returns the project's id. */
 export async function saveModel(db: Database, model: AnalysisModel): Promise<number> {
   return db.transaction(async (tx) => {
-    const project = await tx.project.create({ data: { name: model.project.name } });
-    const location = await tx.location.create({ data: { name: `${model.project.name} site` } });
+    const project = await tx.project.create({
+      data: { name: model.project.name, nameKey: model.project.name.toLowerCase() },
+    });
+    const location = await tx.location.create({
+      data: { name: `${model.project.name} site`, nameKey: `${model.project.name} site`.toLowerCase() },
+    });
     const entityIds = new Map<number, number>();
     for (const e of model.entities) {
       const row = await tx.entity.create({

@@ -13,8 +13,8 @@ process.stdin.on("end", () => {
 process.stdin.resume();
 
 const { projectId, locationId } = await db.transaction(async (tx) => {
-  const location = await tx.location.create({ data: { name: "Writer site" } });
-  const project = await tx.project.create({ data: { name: "Writer project" } });
+  const location = await tx.location.create({ data: { name: "Writer site", nameKey: "writer site" } });
+  const project = await tx.project.create({ data: { name: "Writer project", nameKey: "writer project" } });
   return { projectId: project.id, locationId: location.id };
 });
 process.stdout.write("ready\n");
