@@ -3,6 +3,7 @@ import { type RequestHandler, Router } from "express";
 import { listLocations } from "../data/locations.js";
 import { pingDatabase } from "../data/main.js";
 import { listProjects } from "../data/projects.js";
+import { sortByName } from "../domain/sort.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 
@@ -23,7 +24,8 @@ export function mainRouter({ db }: AppDeps): Router {
 
   router.get("/", requirePermission("view"), async (_req, res) => {
     const [projects, locations] = await Promise.all([listProjects(db), listLocations(db)]);
-    res.render("main/index.njk", { projects, locations });
+    // Name regardless of case, then id: the order of every page (src/domain/sort.ts).
+    res.render("main/index.njk", { projects: sortByName(projects), locations: sortByName(locations) });
   });
 
   return router;

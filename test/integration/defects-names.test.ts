@@ -101,3 +101,17 @@ describe("names regardless of case", () => {
     expect(entities.every((e) => e.locationId === locations[0]?.id)).toBe(true);
   });
 });
+
+describe("one order (issue 13 defect 7)", () => {
+  it("the main page lists projects and locations by name regardless of case, then id", async () => {
+    // Byte order (SQLite's) would put every capital first: Beta, Zeta, alpha.
+    await createProject(ctx.db, { name: "Zeta", description: "" });
+    await createProject(ctx.db, { name: "alpha", description: "" });
+    await createProject(ctx.db, { name: "Beta", description: "" });
+    const page = (await admin.get("/")).text;
+    const at = (name: string) => page.indexOf(`>${name}</a>`);
+    expect(at("alpha")).toBeGreaterThan(-1);
+    expect(at("alpha")).toBeLessThan(at("Beta"));
+    expect(at("Beta")).toBeLessThan(at("Zeta"));
+  });
+});
