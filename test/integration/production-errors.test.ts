@@ -180,7 +180,9 @@ describe("404 and 403 in production", () => {
     const plain = await ctx.login("plain");
     const refused = await plain.get("/");
     expect(refused.status).toBe(403);
-    expect(refused.text).toContain("<h1>Permission denied</h1>");
+    // A user with no permission at all is told the account has none yet (issue 13 defect 3).
+    expect(refused.text).toContain("<h1>No permissions yet</h1>");
+    expect(refused.text).toContain("<title>Permission denied · Conntrackt</title>");
     for (const r of [missing, refused]) for (const [, pattern] of LEAKS) expect(r.text).not.toMatch(pattern);
     expect(logLines.filter((l) => l.includes("unhandled error"))).toEqual([]);
   });
