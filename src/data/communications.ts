@@ -136,7 +136,7 @@ async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: Commu
 
 /** Creates a communication with its history entry; returns its id. */
 export async function createCommunication(db: Database, projectId: number, input: CommunicationInput): Promise<number> {
-  const by = author();
+  const by = author(db.engine);
   const id = await guardWrite(
     () =>
       db.transaction(async (tx) => {
@@ -160,7 +160,7 @@ export async function updateCommunication(
   projectId: number,
   input: CommunicationInput,
 ): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(
     () =>
       db.transaction(async (tx) => {
@@ -181,7 +181,7 @@ export async function updateCommunication(
 
 /** Deletes a communication with its history entry; false when it was gone. */
 export async function deleteCommunication(db: Database, id: number): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
       await lockRow(tx, db.engine, "Communication", id);

@@ -139,7 +139,7 @@ export async function importCsvRows(db: Database, target: CsvImportTarget): Prom
   if (target.rows.length === 0 && target.errors !== undefined && target.errors.length > 0) {
     return { ok: false, errors: sortLineErrors(target.errors) };
   }
-  const by = author();
+  const by = author(db.engine);
   try {
     const summary = await db.transaction(async (tx) => {
       const history = importRecorder(tx, by);

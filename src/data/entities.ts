@@ -71,7 +71,7 @@ async function checkParents(tx: Tx, input: EntityInput): Promise<void> {
 
 /** Creates an entity with its history entry; a project or location deleted meanwhile is a RefusedChange. */
 export async function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
-  const by = author();
+  const by = author(db.engine);
   const row = await guardWrite(
     () =>
       db.transaction(async (tx) => {
@@ -100,7 +100,7 @@ export class EntityMoveError extends RefusedChange {
  * in one transaction.
  */
 export async function updateEntity(db: Database, id: number, input: EntityInput): Promise<EntityRow | null> {
-  const by = author();
+  const by = author(db.engine);
   return goneAsNull(() =>
     guardWrite(
       () =>
@@ -134,7 +134,7 @@ export async function entityDeletionPreview(db: Database, id: number): Promise<P
 
 /** Deletes the entity with its interfaces and their communications, a history entry for each; false when it was gone. */
 export async function deleteEntity(db: Database, id: number): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
       await lockEntityScope(tx, db.engine, id);

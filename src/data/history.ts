@@ -5,37 +5,49 @@ import { type ChangeAction, changedFields, type FieldChange, type ObjectType, pa
 import type { Prisma } from "../generated/sqlite/client.js";
 import { currentActor } from "./actor.js";
 import type { ChangeRecord } from "./change-records.js";
-import type { Database, Tx } from "./engine.js";
+import type { Database, Engine, Tx } from "./engine.js";
 
 export type { ChangeRecord } from "./change-records.js";
 
-/** Entries per statement: a large cascade or import writes them in batches. */
-export const ENTRY_CHUNK = 500;
-
-/** The actor and time every entry of one transaction shares; read when the write starts. */
+/** The actor and time every entry of one transaction shares, and the engine it writes to. */
 export interface Author {
   actor: string;
   time: Date;
+  engine: Engine;
 }
 
 /** Who writes, and when: call before the transaction, in the caller's context. */
-export function author(): Author {
-  return { actor: currentActor(), time: new Date() };
+export function author(engine: Engine): Author {
+  return { actor: currentActor(), time: new Date(), engine };
 }
 
-const entryData = (by: Author, r: ChangeRecord) => ({
-  time: by.time,
-  actor: by.actor,
-  action: r.action,
-  objectType: r.objectType,
-  objectId: r.objectId,
-  display: r.display,
-  projectId: r.projectId,
-  entityId: r.entityId,
-  peerEntityId: r.peerEntityId,
-  before: r.before === null ? null : JSON.stringify(r.before),
-  after: r.after === null ? null : JSON.stringify(r.after),
-});
+const COLUMNS = [
+  "time",
+  "actor",
+  "action",
+  "objectType",
+  "objectId",
+  "display",
+  "projectId",
+  "entityId",
+  "peerEntityId",
+  "before",
+  "after",
+] as const;
+
+/**
+ * Entries per statement: 5,500 bound values, well under SQLite's 32,766 and
+ * PostgreSQL's 65,535. A large cascade or import writes them in batches.
+ */
+export const ENTRY_CHUNK = 500;
+
+/** One INSERT of many rows, its placeholders written per engine. */
+function insertStatement(engine: Engine, rows: number): string {
+  let n = 0;
+  const row = () => `(${COLUMNS.map(() => (engine === "postgresql" ? `$${++n}` : "?")).join(", ")})`;
+  const values = Array.from({ length: rows }, row).join(", ");
+  return `INSERT INTO "ChangeEntry" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
+}
 
 /**
  * Thrown inside a write's transaction when its row turns out to be gone
@@ -57,10 +69,31 @@ export async function goneAsNull<T>(write: () => Promise<T | null>): Promise<T |
   }
 }
 
-/** Writes the entries of changes made in `tx`; they commit or roll back with them. */
+/**
+ * Writes the entries of changes made in `tx`; they commit or roll back with
+ * them. One multi-row INSERT per batch rather than Prisma's createMany, which
+ * spent about seven times as long per entry (a 20,000-row import's history:
+ * 17.6 s against 2.6 s on a loaded machine), more than the import's own rows.
+ */
 export async function recordChanges(tx: Tx, by: Author, records: readonly ChangeRecord[]): Promise<void> {
+  // The time as Prisma writes a DateTime: ISO text on SQLite, a timestamp on PostgreSQL.
+  const time = by.engine === "postgresql" ? by.time : by.time.toISOString().replace("Z", "+00:00");
   for (let i = 0; i < records.length; i += ENTRY_CHUNK) {
-    await tx.changeEntry.createMany({ data: records.slice(i, i + ENTRY_CHUNK).map((r) => entryData(by, r)) });
+    const part = records.slice(i, i + ENTRY_CHUNK);
+    const values = part.flatMap((r) => [
+      time,
+      by.actor,
+      r.action,
+      r.objectType,
+      r.objectId,
+      r.display,
+      r.projectId,
+      r.entityId,
+      r.peerEntityId,
+      r.before === null ? null : JSON.stringify(r.before),
+      r.after === null ? null : JSON.stringify(r.after),
+    ]);
+    await tx.$executeRawUnsafe(insertStatement(by.engine, part.length), ...values);
   }
 }
 

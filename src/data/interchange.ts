@@ -73,7 +73,7 @@ export async function importInterchange(
   const totalEntities = doc.projects.reduce((n, p) => n + p.entities.length, 0);
   const totalCommunications = doc.projects.reduce((n, p) => n + p.communications.length, 0);
   const totalInterfaces = doc.projects.reduce((n, p) => n + p.entities.reduce((m, e) => m + e.interfaces.length, 0), 0);
-  const by = author();
+  const by = author(db.engine);
   try {
     return await db.transaction(async (tx) => {
       const history = importRecorder(tx, by);

@@ -53,7 +53,7 @@ const entityGone = () => new RefusedChange("entity", "This entity no longer exis
 
 /** Creates an interface with its history entry; an entity deleted meanwhile is a RefusedChange. */
 export async function createInterface(db: Database, input: InterfaceInput): Promise<InterfaceDetail> {
-  const by = author();
+  const by = author(db.engine);
   const row = await guardWrite(
     () =>
       db.transaction(async (tx) => {
@@ -100,7 +100,7 @@ export async function updateInterface(
   id: number,
   input: InterfaceInput,
 ): Promise<InterfaceDetail | null> {
-  const by = author();
+  const by = author(db.engine);
   return goneAsNull(() =>
     guardWrite(
       () =>
@@ -151,7 +151,7 @@ export function interfaceDeletionPreview(db: Database, id: number): Promise<Prev
 
 /** Deletes the interface and its communications, a history entry for each; false when it was gone. */
 export async function deleteInterface(db: Database, id: number): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
       await lockRow(tx, db.engine, "Interface", id);

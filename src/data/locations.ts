@@ -32,7 +32,7 @@ export function getLocation(db: Database, id: number): Promise<LocationRow | nul
 
 /** Creates a location, with its history entry. */
 export function createLocation(db: Database, input: LocationInput): Promise<LocationRow> {
-  const by = author();
+  const by = author(db.engine);
   return db.transaction(async (tx) => {
     const row = await tx.location.create({
       data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
@@ -45,7 +45,7 @@ export function createLocation(db: Database, input: LocationInput): Promise<Loca
 
 /** Updates a location, with its history entry when a field changed; null when it is gone. */
 export function updateLocation(db: Database, id: number, input: LocationInput): Promise<LocationRow | null> {
-  const by = author();
+  const by = author(db.engine);
   return guardWrite(() =>
     db.transaction(async (tx) => {
       await lockRow(tx, db.engine, "Location", id);
@@ -74,7 +74,7 @@ export function locationDeletionPreview(db: Database, id: number): Promise<Previ
  * nothing, with a history entry for each object removed; false when it was gone.
  */
 export async function deleteLocation(db: Database, id: number): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
       await lockParentScope(tx, db.engine, "location", id);

@@ -37,7 +37,7 @@ export function getProjectByName(db: Database, name: string): Promise<ProjectRow
 
 /** Creates a project, with its history entry. */
 export async function createProject(db: Database, input: ProjectInput): Promise<ProjectRow> {
-  const by = author();
+  const by = author(db.engine);
   return db.transaction(async (tx) => {
     const row = await tx.project.create({
       data: { name: input.name, nameKey: nameKeyOf(input.name), description: input.description },
@@ -50,7 +50,7 @@ export async function createProject(db: Database, input: ProjectInput): Promise<
 
 /** Updates a project, with its history entry when a field changed; null when it is gone. */
 export function updateProject(db: Database, id: number, input: ProjectInput): Promise<ProjectRow | null> {
-  const by = author();
+  const by = author(db.engine);
   return guardWrite(() =>
     db.transaction(async (tx) => {
       await lockRow(tx, db.engine, "Project", id);
@@ -78,7 +78,7 @@ export function projectDeletionPreview(db: Database, id: number): Promise<Previe
  * it was gone.
  */
 export async function deleteProject(db: Database, id: number): Promise<boolean> {
-  const by = author();
+  const by = author(db.engine);
   const done = await guardWrite(() =>
     db.transaction(async (tx) => {
       await lockParentScope(tx, db.engine, "project", id);
