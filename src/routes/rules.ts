@@ -15,7 +15,7 @@ import {
 } from "../domain/archive-names.js";
 import { entityFileText, streamRulesArchive } from "../services/rules-archive.js";
 import type { AppDeps } from "../web/deps.js";
-import { notFound, parseId } from "../web/http-errors.js";
+import { HttpError, notFound, parseId } from "../web/http-errors.js";
 
 export function rulesRouter({ db, logger }: AppDeps): Router {
   const router = Router();
@@ -30,7 +30,17 @@ export function rulesRouter({ db, logger }: AppDeps): Router {
     });
   }
 
-  const sendArchive = async (res: Response, fileName: string, rules: ProjectRules, format: ArchiveFormat) => {
+  const sendArchive = async (
+    res: Response,
+    fileName: string,
+    rules: ProjectRules,
+    format: ArchiveFormat,
+    scope: string,
+  ) => {
+    // An archive without entries would download as a few bytes without a word (docs/rules.md).
+    if (rules.entities.length === 0) {
+      throw new HttpError(404, `${scope} has no entities yet, so there are no rules to download. Add an entity first.`);
+    }
     res.attachment(fileName);
     res.type("application/zip");
     res.set("Cache-Control", "no-store");
@@ -54,7 +64,8 @@ export function rulesRouter({ db, logger }: AppDeps): Router {
       if (!project) throw notFound("project");
       const rules = await openProjectRules(db, project.id);
       if (!rules) throw notFound("project");
-      await sendArchive(res, projectArchiveName(project.name, project.id, format), rules, format);
+      const scope = `The project ${JSON.stringify(project.name)}`;
+      await sendArchive(res, projectArchiveName(project.name, project.id, format), rules, format, scope);
     });
 
     router.get(`/projects/:id/locations/:locationId/${format}.zip`, async (req, res) => {
@@ -65,7 +76,8 @@ export function rulesRouter({ db, logger }: AppDeps): Router {
       const rules = await openProjectRules(db, project.id, location.id);
       if (!rules) throw notFound("project");
       const name = locationArchiveName(project.name, location.name, project.id, location.id, format);
-      await sendArchive(res, name, rules, format);
+      const scope = `The location ${JSON.stringify(location.name)} of project ${JSON.stringify(project.name)}`;
+      await sendArchive(res, name, rules, format, scope);
     });
   }
 

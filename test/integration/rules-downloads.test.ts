@@ -117,10 +117,13 @@ describe("project and location archives", () => {
     expect(String(res.headers["content-disposition"])).toContain("zurich_bank_und_co-otztal_dr-iptables.zip");
   });
 
-  it("gives an empty but valid archive for an empty location of the project", async () => {
+  it("answers a location without entities of the project with a message, not an empty archive", async () => {
     const other = await createLocation(ctx.db, { name: "Nowhere", description: "" });
-    const { files } = await zipOf(`/projects/${ids.project}/locations/${other.id}/iptables.zip`);
-    expect(Object.keys(files)).toEqual([]);
+    const res = await viewer.get(`/projects/${ids.project}/locations/${other.id}/iptables.zip`);
+    expect(res.status).toBe(404);
+    expect(res.headers["content-disposition"]).toBeUndefined();
+    expect(res.text).toContain("The location &quot;Nowhere&quot; of project");
+    expect(res.text).toContain("has no entities yet");
   });
 
   it("matches the generator for every entity", async () => {
