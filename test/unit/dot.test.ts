@@ -484,10 +484,14 @@ describe("buildProjectDot", () => {
   );
 
   it("keeps one node per entity and one edge per communication for any names", () => {
-    const anyText = fc.string({
-      unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
-      maxLength: 30,
-    });
+    // Trimmed, as the name rule stores names (src/validation/common.ts): Graphviz
+    // drops a label's surrounding no-break spaces, which no stored name has.
+    const anyText = fc
+      .string({
+        unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        maxLength: 30,
+      })
+      .map((s) => s.trim());
     fc.assert(
       fc.property(
         fc.array(anyText, { minLength: 1, maxLength: 6 }),
