@@ -56,6 +56,10 @@ export default defineConfig(async () => {
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: "forks",
+      // Vitest's default on this 2-core machine is one worker: the suite then
+      // waits on every child process, database round trip and kernel probe in
+      // turn. Two overlap that waiting (docs/development.md, "Tests").
+      maxWorkers: Number(process.env.CONNTRACKT_TEST_WORKERS ?? 2),
       projects,
     },
   };

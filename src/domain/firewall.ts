@@ -130,9 +130,7 @@ export function checkFlow(
 ): CheckedFlow {
   const protocol = flow?.protocol;
   if (!PROTOCOLS.includes(protocol)) {
-    throw new RangeError(
-      `${path}.protocol must be one of ${PROTOCOLS.join(", ")}: ${JSON.stringify(protocol)}`,
-    );
+    throw new RangeError(`${path}.protocol must be one of ${PROTOCOLS.join(", ")}: ${JSON.stringify(protocol)}`);
   }
   const range = PORT_RANGE[protocol];
   const { port } = flow;

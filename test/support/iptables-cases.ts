@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { PROTOCOLS } from "../../src/domain/constants.js";
 import { formatIpv4, prefixToNetmask } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput, IncomingFlow } from "../../src/domain/types.js";
 
@@ -61,15 +60,17 @@ const portArb = {
   ICMP: fc.constantFrom(0, 3, 8, 254, 255),
 };
 // The first version's protocols: ICMPv6 joins IPv6 ends (test/support/firewall-v2.ts).
-const flowArb: fc.Arbitrary<IncomingFlow> = fc.constantFrom("TCP" as const, "UDP" as const, "ICMP" as const).chain((protocol) =>
-  fc.record({
-    protocol: fc.constant(protocol),
-    port: portArb[protocol],
-    description: hostileText,
-    source: endpointArb,
-    destination: endpointArb,
-  }),
-);
+const flowArb: fc.Arbitrary<IncomingFlow> = fc
+  .constantFrom("TCP" as const, "UDP" as const, "ICMP" as const)
+  .chain((protocol) =>
+    fc.record({
+      protocol: fc.constant(protocol),
+      port: portArb[protocol],
+      description: hostileText,
+      source: endpointArb,
+      destination: endpointArb,
+    }),
+  );
 export const inputArb: fc.Arbitrary<EntityRulesInput> = fc.record({
   entity: fc.record({ name: hostileText, project: hostileText, location: hostileText }),
   incoming: fc.array(flowArb, { maxLength: 12 }),

@@ -37,7 +37,7 @@ describe("refusals name their field", () => {
       "to",
       'To must be an IPv4 address such as 192.168.1.10 or an IPv6 address such as fd00::10, not "db1".',
     ],
-    [{ ...valid, to: "fd00::1::2" }, "to", "To \"fd00::1::2\" is not a valid IPv6 address"],
+    [{ ...valid, to: "fd00::1::2" }, "to", 'To "fd00::1::2" is not a valid IPv6 address'],
     [{ ...valid, from: "::ffff:10.0.0.1" }, "from", "use the IPv4 form 10.0.0.1"],
     [{ ...valid, from: "10.0.0.0/24" }, "from", "From must be one address, not a network"],
     [{ ...valid, from: ["10.0.0.1", "10.0.0.3"] }, "from", "From must be a single text value."],
@@ -49,11 +49,7 @@ describe("refusals name their field", () => {
     [{ ...valid, protocol: "ICMP", port: "256" }, "port", "ICMP type must be between 0 and 255"],
     [{ ...valid, to: "fd00::2" }, "to", "From and To must both be IPv4 or both be IPv6."],
     [{ ...valid, protocol: "ICMPv6", port: "128" }, "protocol", "ICMPv6 needs IPv6 ends"],
-    [
-      { from: "fd00::1", to: "fd00::2", protocol: "ICMP", port: "8" },
-      "protocol",
-      "ICMP needs IPv4 ends",
-    ],
+    [{ from: "fd00::1", to: "fd00::2", protocol: "ICMP", port: "8" }, "protocol", "ICMP needs IPv4 ends"],
   ])("%j: %s", (input, field, message) => {
     const result = parseReachQuery(input);
     expect(result.ok).toBe(false);
