@@ -1,5 +1,6 @@
 // Project pages (docs/usage.md).
 import { Router } from "express";
+import { loadAnalysisModel } from "../data/analysis.js";
 import { diagramInput } from "../data/diagrams.js";
 import { getProjectPage } from "../data/entities.js";
 import {
@@ -12,6 +13,8 @@ import {
 } from "../data/projects.js";
 import { countPreview } from "../domain/display.js";
 import { buildProjectDot } from "../domain/dot.js";
+import { todayUtc } from "../domain/expiry.js";
+import { buildReport } from "../domain/report.js";
 import { projectDiagram } from "../services/diagram/index.js";
 import { projectForm } from "../validation/projects.js";
 import { requirePermission } from "../web/auth.js";
@@ -23,6 +26,8 @@ import { load } from "../web/load.js";
 
 /** Communications the project page lists at most; the communications list pages through all of them. */
 export const PROJECT_PAGE_COMMUNICATIONS = 100;
+/** Up to this many flows the project page counts the report's findings on its link (a few milliseconds per hundred flows). */
+export const REPORT_COUNT_MAX_FLOWS = 3000;
 
 const duplicate = () => ({ name: "A project with this name already exists." });
 
@@ -56,6 +61,10 @@ export function projectsRouter(deps: AppDeps): Router {
     const project = res.locals.project as ProjectRow;
     const page = await getProjectPage(db, project.id);
     const dot = buildProjectDot(diagramInput(page));
+    // The report's counts on its link, for projects whose report takes a moment
+    // (docs/usage.md "Project report"); a larger project's page links it without.
+    const model = page.communications.length <= REPORT_COUNT_MAX_FLOWS ? await loadAnalysisModel(db, project.id) : null;
+    const report = model === null ? null : buildReport(model, todayUtc());
     res.render("projects/detail.njk", {
       title: project.name,
       project,
@@ -70,6 +79,7 @@ export function projectsRouter(deps: AppDeps): Router {
       },
       coloursVersion: page.entityIds.length,
       diagram: projectDiagram(deps, dot, page.entityIds.length),
+      reportCounts: report === null ? null : { errors: report.errors, warnings: report.warnings },
     });
   });
 

@@ -153,6 +153,19 @@ describe("GET /projects/:id/reach", () => {
 });
 
 describe("GET /projects/:id/report", () => {
+  it("is linked from the project page with its counts", async () => {
+    const res = await viewer.get(`/projects/${projectId}`);
+    expect(res.status).toBe(200);
+    const report = await viewer.get(`/projects/${projectId}/report`);
+    const errors = /data-errors="(\d+)"/.exec(report.text)?.[1];
+    const warnings = /data-warnings="(\d+)"/.exec(report.text)?.[1];
+    expect(errors).toBeDefined();
+    const link = new RegExp(
+      `href="/projects/${projectId}/report">Project report \\(${errors} errors?, ${warnings ?? "\\d+"} warnings?\\)`,
+    );
+    expect(res.text).toMatch(link);
+  });
+
   it("lists every planted finding with data-finding and links to the rows", async () => {
     const res = await viewer.get(`/projects/${projectId}/report`);
     expect(res.status).toBe(200);
