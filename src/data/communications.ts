@@ -104,18 +104,26 @@ const endGone = (column: string) =>
  * writes: interfaces of different entities of the given project, of one
  * address family, which the protocol fits (ICMP IPv4, ICMPv6 IPv6).
  */
-async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: CommunicationInput): Promise<void> {
-  // The ends and their entities stay as checked until the write commits (lockRows).
-  const ids = [input.sourceId, input.destinationId];
+/**
+ * Locks interfaces and their entities FOR SHARE until the write commits
+ * (lockRows), entities first: a deletion locks its scope from the top down
+ * (./history-locks.ts), and the other order let the two wait for each other
+ * until PostgreSQL broke the deadlock.
+ */
+async function lockEnds(tx: Tx, engine: Engine, ids: number[]): Promise<void> {
+  const ownersOf = async () =>
+    (await tx.interface.findMany({ where: { id: { in: ids } }, select: { entityId: true } })).map((o) => o.entityId);
+  const owners = await ownersOf();
+  await lockRows(tx, engine, "Entity", owners, "SHARE");
   await lockRows(tx, engine, "Interface", ids, "SHARE");
-  const owners = await tx.interface.findMany({ where: { id: { in: ids } }, select: { entityId: true } });
-  await lockRows(
-    tx,
-    engine,
-    "Entity",
-    owners.map((o) => o.entityId),
-    "SHARE",
-  );
+  // An end that moved to another entity before its lock: that entity is held too.
+  const moved = (await ownersOf()).filter((id) => !owners.includes(id));
+  await lockRows(tx, engine, "Entity", moved, "SHARE");
+}
+
+async function checkEnds(tx: Tx, engine: Engine, projectId: number, input: CommunicationInput): Promise<void> {
+  // The ends and their entities stay as checked until the write commits.
+  await lockEnds(tx, engine, [input.sourceId, input.destinationId]);
   // One statement (a relation filter, not a relation read), so it sees one
   // state of the database even on PostgreSQL.
   const ends = await tx.interface.findMany({
@@ -164,6 +172,13 @@ export async function updateCommunication(
   const done = await guardWrite(
     () =>
       db.transaction(async (tx) => {
+        // Its ends, old and new, before the row itself: the order a deletion locks in.
+        const current = await tx.communication.findUnique({
+          where: { id },
+          select: { sourceId: true, destinationId: true },
+        });
+        if (!current) return false;
+        await lockEnds(tx, db.engine, [current.sourceId, current.destinationId, input.sourceId, input.destinationId]);
         await lockRow(tx, db.engine, "Communication", id);
         const before = await loadCommunication(tx, id);
         if (!before) return false;

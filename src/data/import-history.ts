@@ -74,6 +74,7 @@ const flowKey = (c: { sourceId: number; destinationId: number; protocol: string;
 /** A recorder writing the entries of one import in `tx`, all with one actor and time. */
 export function importRecorder(tx: Tx, by: Author): ImportRecorder {
   const projectNames = new Map<number, string>();
+  let lastFlowId: number | undefined;
   const projectName = async (id: number) => {
     let name = projectNames.get(id);
     if (name === undefined) {
@@ -101,8 +102,10 @@ export function importRecorder(tx: Tx, by: Author): ImportRecorder {
     },
     interfaces: (projectId, rows) => record(rows.map((i) => created(interfaceSnapshot({ ...i, projectId })))),
     communications: async (projectId, batch, write) => {
-      // Ids are handed out in increasing order: the batch's are above every id visible before it.
-      const last = (await tx.communication.aggregate({ _max: { id: true } }))._max.id ?? 0;
+      // Ids are handed out in increasing order: the batch's are above every id
+      // visible before it, and above the previous batch's.
+      lastFlowId ??= (await tx.communication.aggregate({ _max: { id: true } }))._max.id ?? 0;
+      const last = lastFlowId;
       await write();
       const rows = batch();
       if (rows.length === 0) return;
@@ -112,6 +115,7 @@ export function importRecorder(tx: Tx, by: Author): ImportRecorder {
       });
       // The flow key is unique: each row written has exactly one id.
       const ids = new Map(written.map((w) => [flowKey(w), w.id]));
+      for (const w of written) lastFlowId = Math.max(lastFlowId, w.id);
       await record(
         rows.map((c) => {
           const id = ids.get(flowKey(c));

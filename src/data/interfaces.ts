@@ -105,6 +105,10 @@ export async function updateInterface(
     guardWrite(
       () =>
         db.transaction(async (tx) => {
+          // Its entities first, then the interface: the order a deletion locks in (./history-locks.ts).
+          const owner = await tx.interface.findUnique({ where: { id }, select: { entityId: true } });
+          if (!owner) return null;
+          await lockRows(tx, db.engine, "Entity", [owner.entityId, input.entityId], "SHARE");
           await lockRows(tx, db.engine, "Interface", [id], "UPDATE");
           const current = await tx.interface.findUnique({ where: { id }, select });
           if (!whole(current, "entity")) return null;
