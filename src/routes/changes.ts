@@ -10,6 +10,7 @@ import { getProject, listProjects } from "../data/projects.js";
 import { ACTION_LABELS, OBJECT_TYPE_LABELS, OBJECT_TYPES } from "../domain/changes.js";
 import { type ChangesQuery, parseChangesQuery } from "../validation/changes.js";
 import { formValues } from "../validation/common.js";
+import { isCalendarDate } from "../validation/fields.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { load } from "../web/load.js";
@@ -26,6 +27,16 @@ function pageUrl(path: string, query: ChangesQuery, before?: number): string {
   if (before !== undefined) params.set("before", String(before));
   const text = params.toString();
   return text === "" ? path : `${path}?${text}`;
+}
+
+/** The query as the form shows it again: a date field holds only a date (its message names what was given). */
+function dateInputs(values: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out = { ...values };
+  for (const name of ["from", "to"]) {
+    const value = out[name];
+    if (value !== undefined && (typeof value !== "string" || !isCalendarDate(value.trim()))) delete out[name];
+  }
+  return out;
 }
 
 interface Scope {
@@ -53,7 +64,7 @@ export function changesRouter({ db }: AppDeps): Router {
     const page = {
       title: scope.title,
       scope,
-      values: formValues(req.query),
+      values: dateInputs(formValues(req.query)),
       types: OBJECT_TYPES.map((t) => ({ value: t, label: OBJECT_TYPE_LABELS[t] })),
       projects: everything ? await listProjects(db) : [],
       actions: ACTION_LABELS,

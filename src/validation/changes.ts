@@ -14,7 +14,10 @@ const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
 
 const day = (label: string) =>
-  single(label).refine(isCalendarDate, `${label} must be a date written YYYY-MM-DD, such as 2026-12-01.`);
+  single(label).refine(isCalendarDate, {
+    error: (issue) =>
+      `${label} must be a date written YYYY-MM-DD, such as 2026-12-01; "${String(issue.input).slice(0, 40)}" is not one.`,
+  });
 
 export const changesQuery = z
   .object({

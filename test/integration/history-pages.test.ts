@@ -96,7 +96,11 @@ describe("/changes", () => {
   it("names a filter it cannot read on the form with a 400, never an error page", async () => {
     for (const [query, field, message] of [
       ["type=router", "type", "Object type must be one of Project, Location, Entity, Interface, Communication."],
-      ["from=2026-02-30", "from", "From must be a date written YYYY-MM-DD"],
+      [
+        "from=2026-02-30",
+        "from",
+        "From must be a date written YYYY-MM-DD, such as 2026-12-01; &quot;2026-02-30&quot; is not one.",
+      ],
       ["from=2026-03-02&to=2026-03-01", "to", "To must not be before From."],
       ["project=abc", "project", "Project: choose a value from the list."],
       ["actor=a%00b", "actor", "User must not contain control characters."],
@@ -107,6 +111,11 @@ describe("/changes", () => {
       expect(res.text).toContain(`id="filter-${field}-error">${message}`);
       expect(rows(res.text)).toEqual([]);
     }
+    // A date field shows only a date again (a date input holding 2026-02-30 is invalid HTML).
+    const bad = await viewer.get("/changes?from=2026-02-30&to=2026-03-01&actor=bob");
+    expect(bad.text).toContain('id="filter-from" type="date" name="from" value=""');
+    expect(bad.text).toContain('id="filter-to" type="date" name="to" value="2026-03-01"');
+    expect(bad.text).toContain('name="actor" value="bob"');
   });
 
   it("pages 50 at a time, keeping the filters", async () => {
