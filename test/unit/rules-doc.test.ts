@@ -27,7 +27,10 @@ function markedBlocks(docs: string): { golden: string; block: string | null }[] 
     const rest = docs.slice((marker.index ?? 0) + marker[0].length);
     // The fenced block must follow the marker line directly; its info string (```text) is free.
     const block = /^\n```[^\n]*\n([\s\S]*?)^```$/m.exec(rest);
-    found.push({ golden: marker[1] as string, block: block !== null && block.index === 0 ? (block[1] as string) : null });
+    found.push({
+      golden: marker[1] as string,
+      block: block !== null && block.index === 0 ? (block[1] as string) : null,
+    });
   }
   return found;
 }
