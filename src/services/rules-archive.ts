@@ -1,16 +1,18 @@
 // Streams the firewall files of many entities as a ZIP archive (docs/rules.md):
 // the iptables archive holds `SLUG-iptables.conf` and `SLUG-ip6tables.conf`
 // per entity, the nftables archive `SLUG.nft`. Entries are generated one at a
-// time as the output drains, from a source that may read its entities lazily
-// (src/data/rules.ts reads flows a batch of entities at a time), and written
-// by src/services/zip.ts, so memory stays flat however large the project.
+// time as the archive drains, from a source that may read its entities lazily
+// (src/data/rules.ts reads flows a batch of entities at a time), so memory
+// stays flat however large the project.
 //
-// Every failure — an entry whose rules cannot be generated (the generator
-// throws a RangeError on invalid data), a source that fails (the database),
-// an output that fails — rejects the returned promise once and stops reading
-// the source; the output is then left unended, since ending it would make a
-// cut archive look complete.
+// Every failure settles the returned promise exactly once and stops the
+// archive: an entry whose rules cannot be generated (the generator throws a
+// RangeError on invalid data) or a source that fails (the database) would
+// otherwise throw out of archiver's `entry` event, where nothing catches it
+// and the process ends, and `finalize()` rejects a promise of its own that
+// nobody awaited.
 import type { Writable } from "node:stream";
+import { ZipArchive } from "archiver";
 import {
   ARCHIVE_FILE_KINDS,
   type ArchiveFormat,
@@ -23,7 +25,6 @@ import { generateEntityIp6Rules } from "../domain/ip6tables.js";
 import { generateEntityRules } from "../domain/iptables.js";
 import { generateEntityNftRules } from "../domain/nftables.js";
 import type { EntityRulesInput } from "../domain/types.js";
-import { OutputClosed, ZipWriter } from "./zip.js";
 
 export interface ArchiveEntity {
   id: number;
@@ -100,35 +101,85 @@ function iteratorOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> 
 }
 
 /**
- * Writes the archive of `format` to `out` and ends it; resolves when it is
- * complete, or when `out` closed early (the client went away: the source is
- * read no further). Rejects on error, with `out` left open and unended for the
- * caller to destroy or answer on. Nothing is written before WRITE_CHUNK bytes
- * of entries are ready (src/services/zip.ts), so an archive that fails early
- * has sent nothing and the caller can still answer with an error page.
+ * Writes the archive of `format` to `out`; resolves when it is complete (or
+ * `out` closed early: the client went away), rejects on error. On a rejection
+ * the archive is unpiped and stopped, and `out` is left open and unended for
+ * the caller to destroy or answer on: ending it would make a cut archive look
+ * complete. Once settled, the source is read no further.
  */
-export async function streamRulesArchive(
+export function streamRulesArchive(
   entities: RulesSource | readonly ArchiveEntity[],
   out: Writable,
   format: ArchiveFormat = "iptables",
 ): Promise<void> {
-  const source = asSource(entities);
-  const filesOf = entityFileWriter(source.entities, ARCHIVE_FILE_KINDS[format]);
-  const zip = new ZipWriter(out);
-  const reader = iteratorOf(source.inputs());
-  try {
-    for (;;) {
-      if (zip.closed) return;
-      const step = await reader.next();
-      if (step.done) break;
-      for (const file of filesOf(step.value)) await zip.add(file.name, file.text);
+  return new Promise((resolve, reject) => {
+    const source = asSource(entities);
+    const archive = new ZipArchive({ zlib: { level: 6 } });
+    const date = new Date("2000-01-01T00:00:00Z");
+    let settled = false;
+    let iterator: AsyncIterator<ArchiveEntity> | Iterator<ArchiveEntity> | undefined;
+    const release = () => {
+      // Lets a lazy source (a database reader) end now rather than at its next batch.
+      Promise.resolve(iterator?.return?.()).catch(() => undefined);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      archive.unpipe(out);
+      archive.abort();
+      release();
+      reject(error);
+    };
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      release();
+      resolve();
+    };
+    let filesOf: (entity: ArchiveEntity) => EntityFileEntry[];
+    try {
+      filesOf = entityFileWriter(source.entities, ARCHIVE_FILE_KINDS[format]);
+      iterator = iteratorOf(source.inputs());
+    } catch (error) {
+      reject(error);
+      return;
     }
-    await zip.finish();
-  } catch (error) {
-    if (error instanceof OutputClosed) return;
-    throw error;
-  } finally {
-    // Lets a lazy source (a database reader) end now rather than at its next batch.
-    await Promise.resolve(reader.return?.()).catch(() => undefined);
-  }
+    const reader = iterator;
+    const pending: EntityFileEntry[] = [];
+    /** Appends the next file, reading the next entity when the last one's files are all in. */
+    const appendNext = async () => {
+      if (settled) return;
+      if (pending.length === 0) {
+        try {
+          const step = await reader.next();
+          if (settled) return;
+          if (step.done) {
+            archive.finalize().catch(fail);
+            return;
+          }
+          pending.push(...filesOf(step.value));
+        } catch (error) {
+          fail(error);
+          return;
+        }
+      }
+      const entry = pending.shift() as EntityFileEntry;
+      archive.append(entry.text, { name: entry.name, date, mode: 0o644 });
+    };
+    archive.on("entry", () => void appendNext());
+    archive.on("error", fail);
+    archive.on("warning", fail);
+    out.on("error", fail);
+    out.on("finish", finish);
+    out.on("close", () => {
+      // The client went away mid-archive: stop generating entries nobody will read.
+      if (!settled) archive.abort();
+      finish();
+    });
+    // The first entry is generated before anything is piped: if it fails,
+    // nothing has been sent and the caller can still answer with an error page.
+    void appendNext().then(() => {
+      if (!settled) archive.pipe(out);
+    });
+  });
 }
