@@ -110,7 +110,8 @@ export function importRecorder(tx: Tx, by: Author): ImportRecorder {
       const rows = batch();
       if (rows.length === 0) return;
       const written = await tx.communication.findMany({
-        where: { id: { gt: last }, sourceId: { in: [...new Set(rows.map((c) => c.sourceId))] } },
+        // Every row since: this batch's, and on PostgreSQL any other writer's committed meanwhile.
+        where: { id: { gt: last } },
         select: { id: true, sourceId: true, destinationId: true, protocol: true, port: true, portEnd: true },
       });
       // The flow key is unique: each row written has exactly one id.
