@@ -128,7 +128,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     await go(page, page.getByRole("button", { name: "Save" }), /\/projects\/\d+$/, "Acme journey");
     await flash('Project "Acme journey" was added.');
     const projectId = idFrom(page, "projects");
-    expect(await text(page.getByText("This project has no entities yet."))).toBeTruthy();
+    expect(await text(page.getByText("This project has no entities yet, so it has no rules to download"))).toBeTruthy();
 
     // A location, from the main page.
     await go(page, main(), new RegExp(`^${url}/$`));
@@ -156,7 +156,7 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     const dbId = idFrom(page, "entities");
 
     // Second entity, from the location block's small Add entity button: project and location fixed.
-    await go(page, page.getByRole("link", { name: "Acme journey" }), /\/projects\/\d+$/, "Acme journey");
+    await go(page, page.getByRole("link", { name: "Acme journey", exact: true }), /\/projects\/\d+$/, "Acme journey");
     const block = page.getByRole("region", { name: "Paris DC" });
     await go(
       page,
@@ -318,8 +318,8 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     );
     const rows = page.getByRole("region", { name: "Paris DC North" }).getByRole("listitem");
     expect((await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim())).toEqual([
-      "db-main Get iptables Edit Delete",
-      "office Get iptables Edit Delete",
+      "db-main Get iptables Get nftables Edit Delete",
+      "office Get iptables Get nftables Edit Delete",
     ]);
     const table = page.getByRole("table", { name: "Communications" });
     expect(await text(table.getByRole("row").nth(1))).toBe(
