@@ -1,5 +1,5 @@
 // The change history of imports and the command line (docs/usage.md "Change
-// history"): the CSV import page records the user, `conntrackt import` and
+// history"): the CSV and JSON import pages record the user, `conntrackt import` and
 // `conntrackt import-csv` the operating-system user (or cli), one creation
 // entry for every row written and none for a row already there; an import
 // that fails after its entries were written leaves neither.
@@ -93,6 +93,26 @@ describe("the CSV import page", () => {
     expect(gamma?.after).toMatchObject({ project: "CsvPage project", location: "CsvPage new site" });
     const site = (await storedEntries(ctx.db, { objectType: "location", action: "create" })).at(-1);
     expect(site).toMatchObject({ display: "CsvPage new site", actor: "editor", projectId: null });
+  });
+});
+
+describe("the JSON import page", () => {
+  it("records the user for every row of the uploaded document", async () => {
+    const seed = await seedProject(ctx.db, "JsonPage");
+    const exported = await editor.get(`/projects/${seed.project.id}/export.json`);
+    expect(exported.status).toBe(200);
+    const doc = JSON.parse(exported.text) as { projects: { name: string }[] };
+    (doc.projects[0] as { name: string }).name = "JsonPage copy";
+    const res = await editor
+      .post("/import")
+      .field("_csrf", editor.csrf)
+      .attach("file", Buffer.from(JSON.stringify(doc)), { filename: "copy.json", contentType: "application/json" });
+    expect(res.status, res.text.slice(0, 500)).toBe(303);
+    const project = await ctx.db.run((c) => c.project.findUniqueOrThrow({ where: { name: "JsonPage copy" } }));
+    expect(await rowsOf(project.id)).toHaveLength(5);
+    expect(await created(project.id, "editor")).toEqual(await rowsOf(project.id));
+    const [entry] = await storedEntries(ctx.db, { objectType: "project", objectId: project.id });
+    expect(entry).toMatchObject({ action: "create", actor: "editor", display: "JsonPage copy" });
   });
 });
 
