@@ -216,7 +216,8 @@ function expectFullZip(outcome: Outcome) {
     error: undefined,
     complete: true,
   });
-  expect(Object.keys(unzipSync(new Uint8Array(outcome.body))).length).toBe(big.entities);
+  // Each entity has its iptables and ip6tables file (docs/rules.md).
+  expect(Object.keys(unzipSync(new Uint8Array(outcome.body))).length).toBe(2 * big.entities);
 }
 
 const info = { LOG_LEVEL: "info" };
