@@ -988,7 +988,9 @@ describe("imports", () => {
   });
 
   /** JSON interchange documents: coherent ones, with none or one value anywhere made hostile. */
-  const hostileDocuments = () => {
+  // Each test names its projects apart: with one seed both draw the same documents,
+  // and the second would only meet the first one's projects (refused as duplicates).
+  const hostileDocuments = (projectPrefix: string) => {
     const anyValue = fc.oneof(
       hostileText,
       fc.integer(),
@@ -1033,7 +1035,7 @@ describe("imports", () => {
     );
     /** A coherent document: unique names, communications between existing interfaces of two entities. */
     const cleanProject = fc
-      .record({ name: fc.nat().map((n) => `JSON project ${n}`), description: text, entities })
+      .record({ name: fc.nat().map((n) => `${projectPrefix} ${n}`), description: text, entities })
       .chain((project) =>
         fc
           .array(
@@ -1105,7 +1107,7 @@ describe("imports", () => {
   it("the Import page (/import) answers every uploaded document with a page or a redirect, all or nothing", async () => {
     let imported = 0;
     await fc.assert(
-      fc.asyncProperty(hostileDocuments(), async (json) => {
+      fc.asyncProperty(hostileDocuments("Page project"), async (json) => {
         const before = await snapshot();
         const res = await admin
           .post("/import")
@@ -1126,7 +1128,7 @@ describe("imports", () => {
   });
 
   it("the JSON import (CLI path) refuses or imports, all or nothing, never an invalid row", async () => {
-    const doc = hostileDocuments();
+    const doc = hostileDocuments("CLI project");
     let imported = 0;
     await fc.assert(
       fc.asyncProperty(doc, async (json) => {
