@@ -32,6 +32,8 @@ const schema = z.object({
       return z.NEVER;
     }),
   DIAGRAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // docs/install.md: how long a stopping server lets requests in flight finish.
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
   // docs/install.md: scrypt cost (log2 N), session idle and absolute lifetimes.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(17).default(15),
   SESSION_IDLE_MINUTES: z.coerce

@@ -69,15 +69,14 @@ async function main(): Promise<void> {
       closer,
       logger,
       // A diagram layout may run up to DIAGRAM_TIMEOUT_MS (10 s by default), and
-      // a drift check up to 20 s, longer than the requests in flight are given:
-      // abandon them, so a project page that waits for a layout is answered at
+      // a drift check up to 20 s: rather than keep the stop waiting, abandon them, so a project page that waits for a layout is answered at
       // once (with the table and a note), and a drift check with a 503, instead
       // of being cut off when the connections are forced closed.
       abandon: async () => {
         await Promise.all([app.deps.diagrams.close(), app.deps.driftChecks.close()]);
       },
       release: () => db.close(),
-      forceAfterMs: 8000,
+      forceAfterMs: config.SHUTDOWN_TIMEOUT_MS,
       exit: (code) => process.exit(code),
     });
   };

@@ -3,7 +3,8 @@
 // full 200 response, idle keep-alive connections are closed, new connections
 // are refused at once (ECONNREFUSED, not a hang or a reset), and the process
 // logs that it stopped and exits 0 on its own: without the forced close that
-// ends connections still open after 10 s (an order of log lines, not a time).
+// ends connections still open after SHUTDOWN_TIMEOUT_MS (docs/install.md; an
+// order of log lines, not a time).
 //
 // "Received" is made certain, not hoped for: ZIP downloads count once their
 // headers arrived, and the pages fired just before the signal are followed by
@@ -311,7 +312,7 @@ describe("graceful shutdown of the server process", () => {
   }, 90_000);
 
   it("SIGTERM while a project page waits for a cold diagram render: the page still arrives whole, exit 0 without forcing", async () => {
-    // The production time limit (10 s) is longer than the shutdown's patience for requests in flight.
+    // The production layout limit (10 s): abandoned at the signal, the page does not wait for it.
     const server = await startServerProcess({ entry: built.entry, databaseUrl, env: info });
     try {
       const { cookie } = await logIn(server.url, "admin", PASSWORD);
