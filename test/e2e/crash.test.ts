@@ -7,7 +7,7 @@
 // hold every acknowledged write, found by its unique name. The next round
 // starts the server on the same files, so it also recovers from the WAL the
 // kill left behind, and the editors' sessions (kept in the database) survive
-// the restarts. Twenty rounds.
+// the restarts. Eight rounds.
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,7 +23,7 @@ import { createUser, listGroups } from "../../src/data/users.js";
 import { hashPassword } from "../../src/services/passwords.js";
 import { type BuiltServer, buildServer, logIn, type Session, startServerProcess } from "../support/server-process.js";
 
-const ROUNDS = 20;
+const ROUNDS = 8;
 const EDITORS = 4;
 /** Each editor works in two browser sessions at once. */
 const SESSIONS_PER_EDITOR = 2;

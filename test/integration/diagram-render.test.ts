@@ -216,8 +216,9 @@ describe("DiagramRenderer", () => {
     });
     const waiting = await withTicks(() => diagrams.render("digraph { waits -> in_vain }"));
     expect(waiting.value).toEqual({ status: "error", message: expect.stringContaining("within 300 ms") });
-    // It gave up after its wait, while the busy worker was still laying out (an order, not a time).
-    expect(waiting.elapsedMs).toBeGreaterThanOrEqual(300);
+    // It gave up after its wait, while the busy worker was still laying out (an order, not a time;
+    // Node's timers may fire a fraction of a millisecond early by performance.now()).
+    expect(waiting.elapsedMs).toBeGreaterThanOrEqual(299);
     expect(denseSettled).toBe(false);
     await diagrams.close();
     expect(await dense).toMatchObject({ status: "error" });
