@@ -35,6 +35,7 @@ import { createTestDatabase } from "../support/app.js";
 import { datasetDocument, loadDataset } from "../support/dataset.js";
 import { isRawIcmp, KernelLab, labSkipReason, type ProbeResult, PYTHON } from "../support/kernel-lab.js";
 import { BYSTANDER, type PlannedProbe, planProbes, servedPorts } from "../support/kernel-probes.js";
+import { mapLimit } from "../support/map-limit.js";
 
 /** The data set and the day the files are generated on (a few of its flows expired before it). */
 const REQUEST = { preset: "small", dualStack: true, seed: 24, today: "2026-06-01" } as const;
@@ -63,20 +64,6 @@ interface EntityFiles {
   iptables: string;
   ip6tables: string;
   nft: string;
-}
-
-/** Runs fn over items with at most limit calls in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 const describeProbe = (p: PlannedProbe, result?: ProbeResult) =>

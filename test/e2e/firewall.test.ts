@@ -31,6 +31,7 @@ import type { Protocol } from "../../src/domain/constants.js";
 import { generateEntityRules } from "../../src/domain/iptables.js";
 import { isAddressInNetwork } from "../../src/domain/ipv4.js";
 import type { Endpoint, EntityRulesInput } from "../../src/domain/types.js";
+import { mapLimit } from "../support/map-limit.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -251,20 +252,6 @@ class Agent {
       this.child.stdin.write(`${JSON.stringify({ id, protocol, host, port })}\n`);
     });
   }
-}
-
-/** Runs fn over items with at most limit calls in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 async function run(command: string, args: string[], input?: string): Promise<string> {

@@ -35,6 +35,7 @@ import { saveModel } from "../support/analysis-db.js";
 import { dualStackProject } from "../support/analysis-model.js";
 import { createTestDatabase } from "../support/app.js";
 import { isRawIcmp, KernelLab, labSkipReason, type ProbeResult, PYTHON } from "../support/kernel-lab.js";
+import { mapLimit } from "../support/map-limit.js";
 import { type Address, ownerOf, planReachProbes, type ReachProbe } from "../support/reach-probes.js";
 
 const SEED = 7;
@@ -50,20 +51,6 @@ const reason = labSkipReason([
   { run: [PYTHON, "-c", "import socket"], install: "python3-minimal" },
 ]);
 if (reason !== null) console.warn(`reach kernel proof skipped: ${reason}`);
-
-/** Runs fn over items with at most limit calls in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 const machineKey = (entityId: number | null) => (entityId === null ? "outside" : `e${entityId}`);
 const show = (p: ReachProbe) => `${p.kind}: ${p.from.text} -> ${p.to.text} ${p.protocol}:${p.port}`;
