@@ -324,12 +324,14 @@ describe.skipIf(reason !== null)(
     const describeProbe = (p: Probe, result: ProbeResult) =>
       `${p.from.key} (${p.from.address}) -> ${p.to.key} (${p.to.address}) ${p.protocol}:${p.port}: ${result.detail}`;
 
+    function probeOne(p: Probe): Promise<ProbeResult> {
+      const agent = agents.find((a) => a.machine === p.from);
+      if (agent === undefined) throw new Error(`no agent for ${p.from.key}`);
+      return agent.probe(p.protocol, p.to.address, p.port);
+    }
+
     async function probeAll(): Promise<ProbeResult[]> {
-      return mapLimit(probes, PROBE_CONCURRENCY, (p) => {
-        const agent = agents.find((a) => a.machine === p.from);
-        if (agent === undefined) throw new Error(`no agent for ${p.from.key}`);
-        return agent.probe(p.protocol, p.to.address, p.port);
-      });
+      return mapLimit(probes, PROBE_CONCURRENCY, probeOne);
     }
 
     function cleanup(): void {
@@ -425,6 +427,15 @@ describe.skipIf(reason !== null)(
 
     it("lets every recorded flow through and silently drops every other probe", async () => {
       firewalled = await probeAll();
+      // A recorded flow that timed out on a busy machine gets a second, unhurried try;
+      // a probe that passed where it must be dropped is never retried.
+      await mapLimit(
+        probes.flatMap((p, i) => (p.recorded && !firewalled[i]?.ok ? [i] : [])),
+        8,
+        async (i) => {
+          firewalled[i] = await probeOne(probes[i] as Probe);
+        },
+      );
       const wrong = probes
         .map((p, i) => ({ p, result: firewalled[i] as ProbeResult }))
         .filter(({ p, result }) => (p.recorded ? !result.ok : result.ok || result.detail !== "timeout"))
@@ -449,7 +460,11 @@ describe.skipIf(reason !== null)(
         ),
       );
       const open = await probeAll();
-      const failed = probes.map((p, i) => ({ p, result: open[i] as ProbeResult })).filter(({ result }) => !result.ok);
+      // A pass proves the path is open; a timeout on a busy machine proves nothing, so
+      // the failed probes get a second, unhurried try before they count.
+      const first = probes.map((p, i) => ({ p, result: open[i] as ProbeResult })).filter(({ result }) => !result.ok);
+      const again = await mapLimit(first, 8, async ({ p }) => ({ p, result: await probeOne(p) }));
+      const failed = again.filter(({ result }) => !result.ok);
       expect(failed.map(({ p, result }) => describeProbe(p, result))).toEqual([]);
     }, 60_000);
   },
