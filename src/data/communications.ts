@@ -5,8 +5,8 @@ import { interfaceLabel } from "../domain/display.js";
 import { addressFamily, familyMessages, flowFamilyIssue } from "../domain/flow-rules.js";
 import { created, deleted, loadCommunication, updated } from "./change-records.js";
 import type { Database, Engine, Tx } from "./engine.js";
-import { guardWrite, RefusedChange } from "./errors.js";
-import { author, recordChanges } from "./history.js";
+import { foreignKeyColumn, guardWrite, isRecordNotFound, isUniqueViolation, RefusedChange } from "./errors.js";
+import { type Author, author, recordChanges } from "./history.js";
 import { lockRow } from "./history-locks.js";
 import { type CommunicationRow, communicationSelect, lockRows, toCommunicationRow, whole } from "./rows.js";
 
@@ -161,6 +161,43 @@ export async function createCommunication(db: Database, projectId: number, input
   return id;
 }
 
+/**
+ * The update of one communication inside a transaction, with its history
+ * entry when a field changed; false when it is gone. `check` runs on the row
+ * as it is once locked (the bulk edit's "changed meanwhile" test).
+ */
+async function updateInTx(
+  tx: Tx,
+  engine: Engine,
+  by: Author,
+  id: number,
+  projectId: number,
+  input: CommunicationInput,
+  check?: (row: { updatedAt: Date }) => void,
+): Promise<boolean> {
+  // Its ends, old and new, before the row itself: the order a deletion locks in.
+  const current = await tx.communication.findUnique({
+    where: { id },
+    select: { sourceId: true, destinationId: true },
+  });
+  if (!current) return false;
+  await lockEnds(tx, engine, [current.sourceId, current.destinationId, input.sourceId, input.destinationId]);
+  await lockRow(tx, engine, "Communication", id);
+  const before = await loadCommunication(tx, id);
+  if (!before) return false;
+  if (check) {
+    const locked = await tx.communication.findUnique({ where: { id }, select: { updatedAt: true } });
+    if (!locked) return false;
+    check(locked);
+  }
+  await checkEnds(tx, engine, projectId, input);
+  await tx.communication.update({ where: { id }, data: communicationData(input) });
+  const after = await loadCommunication(tx, id);
+  if (!after) throw endGone("");
+  await recordChanges(tx, by, updated(before, after));
+  return true;
+}
+
 /** Updates a communication, with its history entry when a field changed; false when it is gone. */
 export async function updateCommunication(
   db: Database,
@@ -170,28 +207,71 @@ export async function updateCommunication(
 ): Promise<boolean> {
   const by = author(db.engine);
   const done = await guardWrite(
-    () =>
-      db.transaction(async (tx) => {
-        // Its ends, old and new, before the row itself: the order a deletion locks in.
-        const current = await tx.communication.findUnique({
-          where: { id },
-          select: { sourceId: true, destinationId: true },
-        });
-        if (!current) return false;
-        await lockEnds(tx, db.engine, [current.sourceId, current.destinationId, input.sourceId, input.destinationId]);
-        await lockRow(tx, db.engine, "Communication", id);
-        const before = await loadCommunication(tx, id);
-        if (!before) return false;
-        await checkEnds(tx, db.engine, projectId, input);
-        await tx.communication.update({ where: { id }, data: communicationData(input) });
-        const after = await loadCommunication(tx, id);
-        if (!after) throw endGone("");
-        await recordChanges(tx, by, updated(before, after));
-        return true;
-      }),
+    () => db.transaction((tx) => updateInTx(tx, db.engine, by, id, projectId, input)),
     endGone,
   );
   return done ?? false;
+}
+
+/** One row of a bulk edit: the communication, its new fields, and the `updatedAt` the editor saw. */
+export interface BulkCommunicationChange {
+  id: number;
+  input: CommunicationInput;
+  /** The row's updatedAt when its form was read; a later one means someone else changed it meanwhile. */
+  seen: Date;
+}
+
+/** Why a bulk edit saved nothing: the row and its field (`_row` for the row as a whole) with the message. */
+export class BulkRowRefused extends Error {
+  constructor(
+    readonly id: number,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const CHANGED_MEANWHILE =
+  "Someone else changed this communication after the page was read: check its values, then save again to keep yours.";
+export const GONE_MEANWHILE = "This communication was deleted after the page was read.";
+export const DUPLICATE_FLOW =
+  "This communication (same source, destination, protocol and port or port range) already exists.";
+
+/**
+ * Updates several communications of one project in ONE transaction, each as
+ * updateCommunication does (locks, the ends' rules, a history entry per row
+ * that changed): all are saved or none. The first refused row throws
+ * BulkRowRefused and rolls every row back.
+ */
+export async function updateCommunications(
+  db: Database,
+  projectId: number,
+  changes: readonly BulkCommunicationChange[],
+): Promise<number> {
+  const by = author(db.engine);
+  return db.transaction(async (tx) => {
+    for (const change of changes) {
+      const refuse = (field: string, message: string) => new BulkRowRefused(change.id, field, message);
+      let done: boolean;
+      try {
+        done = await updateInTx(tx, db.engine, by, change.id, projectId, change.input, (row) => {
+          if (row.updatedAt.getTime() !== change.seen.getTime()) throw refuse("_row", CHANGED_MEANWHILE);
+        });
+      } catch (error) {
+        if (error instanceof BulkRowRefused) throw error;
+        // The ends are not edited here: their refusals are about the row as a whole.
+        if (error instanceof CommunicationEndsError)
+          throw refuse(error.field === "protocol" ? "protocol" : "_row", error.message);
+        if (isUniqueViolation(error)) throw refuse("port", DUPLICATE_FLOW);
+        if (isRecordNotFound(error)) throw refuse("_row", GONE_MEANWHILE);
+        if (foreignKeyColumn(error) !== null) throw refuse("_row", GONE_MEANWHILE);
+        throw error;
+      }
+      if (!done) throw refuse("_row", GONE_MEANWHILE);
+    }
+    return changes.length;
+  });
 }
 
 /** Deletes a communication with its history entry; false when it was gone. */

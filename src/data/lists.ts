@@ -264,10 +264,13 @@ function communicationOrder(sort: CommunicationSort, dir: Direction): object[] {
   }
 }
 
+/** A communication of the list, with the `updatedAt` the bulk edit carries (docs/usage.md, "Editing many communications at once"). */
+export type CommunicationListRow = CommunicationRow & { updatedAt: Date };
+
 export function listCommunicationRows(
   db: Database,
   request: ListRequest<CommunicationSort>,
-): Promise<ListPage<CommunicationRow>> {
+): Promise<ListPage<CommunicationListRow>> {
   const where = communicationWhere(db, request.filters);
   const dir: Direction = request.descending ? "desc" : "asc";
   return readPage(
@@ -280,9 +283,11 @@ export function listCommunicationRows(
         orderBy: communicationOrder(request.sort, dir),
         skip,
         take,
-        select: communicationSelect,
+        select: { ...communicationSelect, updatedAt: true },
       });
-      return rows.filter((r) => whole(r, "source", "destination")).map((r) => toCommunicationRow(r));
+      return rows
+        .filter((r) => whole(r, "source", "destination"))
+        .map((r) => ({ ...toCommunicationRow(r), updatedAt: r.updatedAt }));
     },
   );
 }

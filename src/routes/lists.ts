@@ -4,7 +4,16 @@
 // table; it never ends in an error page.
 import { type Request, type Response, Router } from "express";
 import {
+  type BulkCommunicationChange,
+  BulkRowRefused,
+  CHANGED_MEANWHILE,
+  DUPLICATE_FLOW,
+  updateCommunications,
+} from "../data/communications.js";
+import { bulkCommunicationRows } from "../data/communications-bulk.js";
+import {
   COMMUNICATION_SORTS,
+  type CommunicationListRow,
   ENTITY_SORTS,
   INTERFACE_SORTS,
   type ListFilters,
@@ -16,8 +25,24 @@ import {
 } from "../data/lists.js";
 import { listLocations } from "../data/locations.js";
 import { listProjects } from "../data/projects.js";
-import { NAME_MAX } from "../domain/constants.js";
+import { NAME_MAX, PROTOCOLS } from "../domain/constants.js";
+import type { FieldErrors } from "../validation/common.js";
+import {
+  type BulkValues,
+  flowKey,
+  parseBulkRow,
+  readBulkForm,
+  rowVersion,
+  sameAsStored,
+  shownValues,
+  storedValues,
+  untouched,
+  versionTime,
+} from "../validation/communications-bulk.js";
+import { can, requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
+import { flash } from "../web/flash.js";
+import { badRequest } from "../web/http-errors.js";
 
 export const PER_PAGE = 50;
 export const PER_PAGE_MAX = 500;
@@ -36,17 +61,20 @@ interface ListKind<Sort extends string> {
   read: (db: AppDeps["db"], request: ListRequest<Sort>) => Promise<ListPage<unknown>>;
 }
 
+/** A parsed query string: a parameter given twice is an array, as Express reads it. */
+type Query = Record<string, unknown>;
+
 /** A query parameter given once, or undefined; given twice it is ignored, with a note. */
-function single(req: Request, name: string, notes: string[]): string | undefined {
-  const value = req.query[name];
+function single(query: Query, name: string, notes: string[]): string | undefined {
+  const value = Object.hasOwn(query, name) ? query[name] : undefined;
   if (value === undefined) return undefined;
   if (typeof value === "string") return value;
   notes.push(`${name} was given more than once and was ignored.`);
   return undefined;
 }
 
-function wholeNumber(req: Request, name: string, what: string, notes: string[], max = 2_147_483_647) {
-  const text = single(req, name, notes);
+function wholeNumber(query: Query, name: string, what: string, notes: string[], max = 2_147_483_647) {
+  const text = single(query, name, notes);
   if (text === undefined || text === "") return undefined;
   if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > max) {
     notes.push(`${name} must be ${what}; "${text.slice(0, 40)}" was ignored.`);
@@ -59,18 +87,25 @@ export function readListRequest<Sort extends string>(
   req: Request,
   sorts: readonly Sort[],
 ): { request: ListRequest<Sort>; notes: string[] } {
+  return readListQuery(req.query, sorts);
+}
+
+function readListQuery<Sort extends string>(
+  query: Query,
+  sorts: readonly Sort[],
+): { request: ListRequest<Sort>; notes: string[] } {
   const notes: string[] = [];
   const filters: ListFilters = {};
-  const project = wholeNumber(req, "project", "the id of a project", notes);
+  const project = wholeNumber(query, "project", "the id of a project", notes);
   if (project !== undefined) filters.project = project;
-  const location = wholeNumber(req, "location", "the id of a location", notes);
+  const location = wholeNumber(query, "location", "the id of a location", notes);
   if (location !== undefined) filters.location = location;
-  const q = (single(req, "q", notes) ?? "").slice(0, NAME_MAX).trim();
+  const q = (single(query, "q", notes) ?? "").slice(0, NAME_MAX).trim();
   // No stored text holds NUL, and PostgreSQL cannot take it in a parameter.
   if (q.includes("\u0000")) notes.push("The text filter cannot hold control characters and was ignored.");
   else if (q !== "") filters.q = q;
 
-  const sortText = single(req, "sort", notes) ?? "";
+  const sortText = single(query, "sort", notes) ?? "";
   const descending = sortText.startsWith("-");
   const key = descending ? sortText.slice(1) : sortText;
   let sort = sorts[0] as Sort;
@@ -78,12 +113,12 @@ export function readListRequest<Sort extends string>(
   else if (sortText !== "")
     notes.push(`This list cannot be sorted by "${sortText.slice(0, 40)}"; it is sorted by ${sort}.`);
 
-  let perPage = wholeNumber(req, "per_page", `a whole number from 1 to ${PER_PAGE_MAX}`, notes) ?? PER_PAGE;
+  let perPage = wholeNumber(query, "per_page", `a whole number from 1 to ${PER_PAGE_MAX}`, notes) ?? PER_PAGE;
   if (perPage > PER_PAGE_MAX) {
     notes.push(`At most ${PER_PAGE_MAX} rows are shown a page.`);
     perPage = PER_PAGE_MAX;
   }
-  const page = wholeNumber(req, "page", "a page number from 1", notes) ?? 1;
+  const page = wholeNumber(query, "page", "a page number from 1", notes) ?? 1;
   return {
     request: { filters, sort, descending: descending && sort === key, page, perPage },
     notes,
@@ -98,8 +133,33 @@ function listUrl(path: string, query: Record<string, string | undefined>): strin
   return text ? `${path}?${text}` : path;
 }
 
-async function renderList<Sort extends string>(deps: AppDeps, kind: ListKind<Sort>, req: Request, res: Response) {
-  const { request, notes } = readListRequest(req, kind.sorts);
+/** The bulk edit's state of a page: each row's fields, messages and version, keyed by communication id. */
+interface BulkLocals {
+  values: Record<number, BulkValues>;
+  errors: Record<number, FieldErrors>;
+  versions: Record<number, string>;
+  /** Messages about the form as a whole (a row deleted meanwhile). */
+  messages: string[];
+  /** Number of rows with a message. */
+  bad: number;
+}
+
+interface RenderOptions {
+  /** The page's own URL: where Edit and Cancel come back to. */
+  next: string;
+  status?: number;
+  /** After a refused bulk edit: the rows as submitted (instead of the page read again) with their state. */
+  bulk?: { rows: CommunicationListRow[]; locals: BulkLocals };
+}
+
+async function renderList<Sort extends string>(
+  deps: AppDeps,
+  kind: ListKind<Sort>,
+  query: Query,
+  res: Response,
+  options: RenderOptions,
+) {
+  const { request, notes } = readListQuery(query, kind.sorts);
   const [result, projects, locations] = await Promise.all([
     kind.read(deps.db, request),
     listProjects(deps.db),
@@ -132,11 +192,26 @@ async function renderList<Sort extends string>(deps: AppDeps, kind: ListKind<Sor
     };
   });
   const scope = [project && `project ${project.name}`, location && `location ${location.name}`].filter(Boolean);
-  res.render(kind.view, {
+  // Inline editing (docs/usage.md, "Editing many communications at once"): one project's rows, for editors.
+  const editable = kind.path === COMMUNICATIONS.path && project !== undefined && can(res.req.user, "change_communication");
+  let rows = result.rows;
+  let bulk: BulkLocals | undefined;
+  if (editable && options.bulk) {
+    rows = options.bulk.rows;
+    bulk = options.bulk.locals;
+  } else if (editable) {
+    const listed = result.rows as CommunicationListRow[];
+    bulk = { values: {}, errors: {}, versions: {}, messages: [], bad: 0 };
+    for (const row of listed) {
+      bulk.values[row.id] = storedValues(row);
+      bulk.versions[row.id] = rowVersion(row);
+    }
+  }
+  res.status(options.status ?? 200).render(kind.view, {
     title: scope.length ? `${kind.title} of ${scope.join(", ")}` : kind.title,
     heading: kind.title,
     listPath: kind.path,
-    rows: result.rows,
+    rows,
     count: result.count,
     page: result.page,
     pages,
@@ -154,8 +229,31 @@ async function renderList<Sort extends string>(deps: AppDeps, kind: ListKind<Sor
     projects,
     locations,
     notes,
-    next: req.originalUrl,
+    next: options.next,
+    bulk,
+    listQuery: listQueryText(query),
+    protocolOptions: PROTOCOLS,
   });
+}
+
+/** A list's query string as the bulk form carries it: every parameter kept, in order (a repeated one too). */
+function listQueryText(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === "string") params.append(name, v);
+  }
+  return params.toString();
+}
+
+/** The hidden `list` field read back into a query object, a repeated parameter as an array. */
+function queryOfText(text: string): Query {
+  const query: Query = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (name === "__proto__") continue;
+    const had = query[name];
+    query[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return query;
 }
 
 const ENTITIES: ListKind<(typeof ENTITY_SORTS)[number]> = {
@@ -205,10 +303,108 @@ const COMMUNICATIONS: ListKind<(typeof COMMUNICATION_SORTS)[number]> = {
   read: listCommunicationRows,
 };
 
+const plural = (n: number) => (n === 1 ? "1 communication was" : `${n} communications were`);
+
+/**
+ * POST /communications/bulk (docs/usage.md, "Editing many communications at
+ * once"): the rows of one list page of one project, all saved or none. A row
+ * left as shown is skipped; each changed one is checked as the single edit
+ * form checks it; a row someone else changed since the page was read is
+ * reported, not overwritten.
+ */
+async function saveBulk(deps: AppDeps, req: Request, res: Response) {
+  const submission = readBulkForm(req.body);
+  const query = queryOfText(submission.list);
+  const back = listUrl("/communications", Object.fromEntries(new URLSearchParams(listQueryText(query))));
+  const { request } = readListQuery(query, COMMUNICATION_SORTS);
+  const projectId = request.filters.project;
+  if (projectId === undefined) throw badRequest("Edit communications from the list of one project.");
+  const stored = await bulkCommunicationRows(
+    deps.db,
+    projectId,
+    submission.rows.map((r) => r.id),
+  );
+
+  const locals: BulkLocals = { values: {}, errors: {}, versions: {}, messages: [], bad: 0 };
+  const rows: CommunicationListRow[] = [];
+  const changes: BulkCommunicationChange[] = [];
+  const keys = new Map<string, number[]>();
+  for (const row of submission.rows) {
+    const current = stored.get(row.id);
+    if (!current) {
+      if (!untouched(row)) locals.messages.push(`Communication ${row.id} was deleted after the page was read.`);
+      continue;
+    }
+    rows.push(current);
+    locals.values[row.id] = shownValues(row);
+    locals.versions[row.id] = versionTime(row.version) === null ? rowVersion(current) : row.version;
+    const ends = [current.source.interface.id, current.destination.interface.id] as const;
+    let key = flowKey(...ends, current.protocol, current.port, current.portEnd);
+    if (!untouched(row)) {
+      const parsed = parseBulkRow(row, current);
+      if (!parsed.ok) locals.errors[row.id] = parsed.errors;
+      else if (!sameAsStored(parsed.data, current)) {
+        const data = parsed.data;
+        key = flowKey(...ends, data.protocol, data.port, data.portEnd);
+        if (versionTime(row.version) !== current.updatedAt.getTime()) {
+          // Shown again with the version read now: saving again keeps this editor's values.
+          locals.errors[row.id] = { _row: CHANGED_MEANWHILE };
+          locals.versions[row.id] = rowVersion(current);
+        } else {
+          const { source, destination, ...fields } = data;
+          changes.push({
+            id: row.id,
+            seen: current.updatedAt,
+            input: { ...fields, sourceId: source, destinationId: destination },
+          });
+        }
+      }
+    }
+    keys.set(key, [...(keys.get(key) ?? []), row.id]);
+  }
+  // Two rows of the form ending as the same flow: the changed ones are told.
+  const changed = new Set(changes.map((c) => c.id));
+  for (const ids of keys.values()) {
+    if (ids.length < 2) continue;
+    for (const id of ids) if (changed.has(id)) locals.errors[id] = { ...locals.errors[id], port: DUPLICATE_FLOW };
+  }
+
+  const refuse = () => {
+    locals.bad = Object.keys(locals.errors).length;
+    return renderList(deps, COMMUNICATIONS as ListKind<string>, query, res, {
+      next: back,
+      status: 422,
+      bulk: { rows, locals },
+    });
+  };
+  if (locals.bad > 0 || Object.keys(locals.errors).length > 0 || locals.messages.length > 0) return refuse();
+  if (changes.length === 0) {
+    flash(req, "success", "No communication was changed.");
+    return res.redirect(303, back);
+  }
+  try {
+    await updateCommunications(deps.db, projectId, changes);
+  } catch (error) {
+    if (!(error instanceof BulkRowRefused)) throw error;
+    if (!locals.values[error.id]) locals.messages.push(error.message);
+    else locals.errors[error.id] = { [error.field]: error.message };
+    if (error.message === CHANGED_MEANWHILE) {
+      const current = (await bulkCommunicationRows(deps.db, projectId, [error.id])).get(error.id);
+      if (current) locals.versions[error.id] = rowVersion(current);
+    }
+    return refuse();
+  }
+  flash(req, "success", `${plural(changes.length)} saved.`);
+  res.redirect(303, back);
+}
+
 export function listsRouter(deps: AppDeps): Router {
   const router = Router();
   for (const kind of [ENTITIES, INTERFACES, COMMUNICATIONS] as ListKind<string>[]) {
-    router.get(kind.path, (req, res) => renderList(deps, kind, req, res));
+    router.get(kind.path, (req, res) => renderList(deps, kind, req.query, res, { next: req.originalUrl }));
   }
+  router.post("/communications/bulk", requirePermission("change_communication"), (req, res) =>
+    saveBulk(deps, req, res),
+  );
   return router;
 }
