@@ -104,7 +104,7 @@ beforeAll(async () => {
   const web = await entity("web");
   const db = await entity("db");
   const iface = (entityId: number, address: string) =>
-    createInterface(ctx.db, { name: "eth0", description: "", entityId, address, netmask: "" });
+    createInterface(ctx.db, { name: "eth0", description: "", entityId, address, netmask: "255.255.255.255" });
   const a = await iface(web.id, "10.0.0.1");
   const b = await iface(db.id, "10.0.0.2");
   v4 = { a: a.id, b: b.id };
@@ -188,6 +188,8 @@ describe("bulk editing of /communications (docs/usage.md)", () => {
     expect(res.text).toContain(`id="bulk-${bad}-port" name="port-${bad}" type="text" value="99999"`);
     expect(res.text).toContain('value="2031-01-15"');
     expect(res.text).toMatch(new RegExp(`<p class="field-error" id="bulk-${bad}-port-error">[^<]*65535`));
+    expect(res.text).toContain(`<tr id="communication-${bad}" class="bulk-row-error">`);
+    expect(res.text).toContain(`<a href="#bulk-${bad}-port">web → db TCP 24, Port</a>`);
     expect(res.text).toContain(`name="list" value="project=${projectId}&amp;sort=port"`);
     // The page re-shown posts again as it stands: fixing the bad field is enough.
     const again = formOf(res.text).body;

@@ -6,9 +6,11 @@
 import type { Router } from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bulkCommunicationRows } from "../../src/data/communications-bulk.js";
 import { createToken } from "../../src/data/tokens.js";
 import { saveGroup } from "../../src/data/users.js";
 import { PERMISSION_CODES, type PermissionCode } from "../../src/domain/constants.js";
+import { rowVersion, storedValues } from "../../src/validation/communications-bulk.js";
 import { type Agent, createTestContext, PASSWORD, type TestContext } from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
 
@@ -59,6 +61,22 @@ const communicationForm = (s: Seed): Form => ({
   port: "53",
   description: "DNS",
 });
+/** The bulk edit of the seed's communication list (one row, its description changed), as the list page writes it. */
+const bulkForm = async (s: Seed): Promise<Target> => {
+  const id = s.communication;
+  const row = (await bulkCommunicationRows(ctx.db, s.project.id, [id])).get(id);
+  if (!row) throw new Error("the seed's communication is missing");
+  const fields = { ...storedValues(row), description: unique("bulk ") };
+  return {
+    url: "/communications/bulk",
+    form: {
+      list: `project=${s.project.id}`,
+      id: String(id),
+      [`version-${id}`]: rowVersion(row),
+      ...Object.fromEntries(Object.entries(fields).map(([field, value]) => [`${field}-${id}`, value])),
+    },
+  };
+};
 const newUser = async () => ctx.user(unique("target"));
 const newGroup = async () => saveGroup(ctx.db, null, { name: unique("Group "), permissions: ["view"] });
 /** A token of the account holding no permission at all (the one the account rows run as). */
@@ -534,6 +552,14 @@ const rows: Row[] = [
     needs: [V],
     ok: 200,
     target: (s) => ({ url: `/communications?project=${s.project.id}&location=${s.location.id}` }),
+  },
+  // Editing the rows of one project's communications list at once
+  {
+    method: "post",
+    path: "/communications/bulk",
+    needs: [V, "change_communication"],
+    ok: 303,
+    target: (s) => bulkForm(s),
   },
   // Search
   { method: "get", path: "/search", needs: [V], ok: 200, target: () => ({ url: "/search?q=alpha" }) },
