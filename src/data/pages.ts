@@ -1,5 +1,12 @@
 // The project page and entity page data (docs/usage.md), each in a fixed
 // number of queries whatever the project holds.
+//
+// The rows are read with plain SQL through Prisma's `$queryRaw` (tagged, so
+// every value is a bound parameter; the quoted names are those of
+// prisma/schema.prisma, valid on SQLite and PostgreSQL), each flow with both
+// its ends joined in: Prisma's query API took several times the time and
+// memory per row, and its nested filters (`some`) became correlated
+// subqueries over every interface (bench/read-load.ts, docs/benchmarks.md).
 import { PROTOCOLS } from "../domain/constants.js";
 import { addressText } from "../domain/display.js";
 import { todayUtc } from "../domain/expiry.js";
@@ -8,10 +15,8 @@ import {
   type CommunicationEnd,
   type CommunicationRow,
   type EntityRow,
-  endInterface,
   entitySelect,
   type FlowColumns,
-  flowColumns,
   flowFields,
   type InterfaceRow,
   whole,
@@ -24,57 +29,60 @@ export interface EntityPage {
   outgoing: CommunicationRow[];
 }
 
-// Pages load flat rows and join them here: Prisma fetches nested relations
-// with `IN (…)` lists that it splits every few hundred ids, which would make
-// the number of statements grow with the data.
+/** A flow as the page statements read it: its own columns, then each end's interface and entity. */
+type RawFlow = Record<
+  | "id"
+  | "protocol"
+  | "port"
+  | "portEnd"
+  | "description"
+  | "requestedBy"
+  | "reference"
+  | "expires"
+  | `${"s" | "d"}${"Id" | "Name" | "Address" | "Netmask" | "EntityId" | "EntityName"}`,
+  unknown
+>;
 
-interface FlatCommunication extends FlowColumns {
-  id: number;
-  sourceId: number;
-  destinationId: number;
-}
+// SQLite may answer integers as numbers or bigints.
+const int = (value: unknown) => Number(value);
+const text = (value: unknown) => String(value ?? "");
 
-interface FlatInterface {
-  id: number;
-  name: string;
-  address: string;
-  netmask: string;
-  entityId: number;
-}
+type FlowColumn = "id" | "protocol" | "port" | "portEnd" | "description" | "requestedBy" | "reference" | "expires";
 
-const flatCommunication = {
-  id: true,
-  sourceId: true,
-  destinationId: true,
-  ...flowColumns,
-} as const;
-const flatInterface = { id: true, name: true, address: true, netmask: true, entityId: true } as const;
+const flowColumnsOf = (r: Record<FlowColumn, unknown>): FlowColumns => ({
+  protocol: text(r.protocol),
+  port: int(r.port),
+  portEnd: int(r.portEnd),
+  description: text(r.description),
+  requestedBy: text(r.requestedBy),
+  reference: text(r.reference),
+  expires: r.expires === null || r.expires === undefined ? null : String(r.expires),
+});
 
-function joinCommunications(
-  rows: FlatCommunication[],
-  interfaces: FlatInterface[],
-  entities: { id: number; name: string }[],
-  today: string = todayUtc(),
-): CommunicationRow[] {
-  const ifaces = new Map(interfaces.map((i) => [i.id, i]));
-  const names = new Map(entities.map((e) => [e.id, e.name]));
-  const end = (interfaceId: number): CommunicationEnd => {
-    const i = ifaces.get(interfaceId);
-    if (!i) throw new Error(`interface ${interfaceId} missing from the page query`);
+function toRow(r: RawFlow, today: string): CommunicationRow {
+  const end = (side: "s" | "d") => {
+    const iface = {
+      id: int(r[`${side}Id`]),
+      name: text(r[`${side}Name`]),
+      address: text(r[`${side}Address`]),
+      netmask: text(r[`${side}Netmask`]),
+    };
     return {
-      entity: { id: i.entityId, name: names.get(i.entityId) ?? "" },
-      interface: endInterface(i),
+      entity: { id: int(r[`${side}EntityId`]), name: text(r[`${side}EntityName`]) },
+      interface: { ...iface, display: addressText(iface) },
     };
   };
-  return rows.map((c) => ({
-    id: c.id,
-    ...flowFields(c, today),
-    source: end(c.sourceId),
-    destination: end(c.destinationId),
-  }));
+  return {
+    id: int(r.id),
+    ...flowFields(flowColumnsOf(r), today),
+    source: end("s"),
+    destination: end("d"),
+  };
 }
 
-const compareText = (a: string, b: string) => a.localeCompare(b);
+// One collator instead of String.prototype.localeCompare, which builds one per call
+// (the same order; the project page sorts 20,000 rows on the huge preset).
+const compareText = new Intl.Collator().compare;
 
 /** Protocol in PROTOCOLS order, then the first port, then the last (docs/usage.md). */
 function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
@@ -86,36 +94,49 @@ function byProtocolPort(a: CommunicationRow, b: CommunicationRow): number {
   );
 }
 
-/** The entity page (docs/usage.md): six queries whatever the entity holds. */
+/** The entity page (docs/usage.md): five queries whatever the entity holds. */
 export async function getEntityPage(db: Database, id: number): Promise<EntityPage | null> {
   return db.run(async (c) => {
     const entity = await c.entity.findUnique({ where: { id }, select: entitySelect });
     if (!whole(entity, "project", "location")) return null;
-    // Interfaces and entities at the other end of this entity's communications.
-    const otherEnds = {
-      OR: [
-        { outgoing: { some: { destination: { entityId: id } } } },
-        { incoming: { some: { source: { entityId: id } } } },
-      ],
-    };
-    const [interfaces, incoming, outgoing, others, otherEntities] = await Promise.all([
+    const [interfaces, incoming, outgoing] = await Promise.all([
       c.interface.findMany({
         where: { entityId: id },
-        select: { id: true, name: true, description: true, address: true, netmask: true, entityId: true },
+        select: { id: true, name: true, description: true, address: true, netmask: true },
         orderBy: [{ name: "asc" }, { id: "asc" }],
       }),
-      c.communication.findMany({ where: { destination: { entityId: id } }, select: flatCommunication }),
-      c.communication.findMany({ where: { source: { entityId: id } }, select: flatCommunication }),
-      c.interface.findMany({ where: otherEnds, select: flatInterface }),
-      c.entity.findMany({ where: { interfaces: { some: otherEnds } }, select: { id: true, name: true } }),
+      c.$queryRaw<RawFlow[]>`
+        SELECT f."id", f."protocol", f."port", f."portEnd", f."description", f."requestedBy", f."reference", f."expires",
+               s."id" AS "sId", s."name" AS "sName", s."address" AS "sAddress", s."netmask" AS "sNetmask",
+               se."id" AS "sEntityId", se."name" AS "sEntityName",
+               d."id" AS "dId", d."name" AS "dName", d."address" AS "dAddress", d."netmask" AS "dNetmask",
+               d."entityId" AS "dEntityId", '' AS "dEntityName"
+          FROM "Communication" f
+          JOIN "Interface" d ON d."id" = f."destinationId"
+          JOIN "Interface" s ON s."id" = f."sourceId"
+          JOIN "Entity" se ON se."id" = s."entityId"
+         WHERE d."entityId" = ${id}`,
+      c.$queryRaw<RawFlow[]>`
+        SELECT f."id", f."protocol", f."port", f."portEnd", f."description", f."requestedBy", f."reference", f."expires",
+               s."id" AS "sId", s."name" AS "sName", s."address" AS "sAddress", s."netmask" AS "sNetmask",
+               s."entityId" AS "sEntityId", '' AS "sEntityName",
+               d."id" AS "dId", d."name" AS "dName", d."address" AS "dAddress", d."netmask" AS "dNetmask",
+               de."id" AS "dEntityId", de."name" AS "dEntityName"
+          FROM "Communication" f
+          JOIN "Interface" s ON s."id" = f."sourceId"
+          JOIN "Interface" d ON d."id" = f."destinationId"
+          JOIN "Entity" de ON de."id" = d."entityId"
+         WHERE s."entityId" = ${id}`,
     ]);
-    const allInterfaces = [...interfaces, ...others];
-    const allEntities = [{ id: entity.id, name: entity.name }, ...otherEntities];
+    const today = todayUtc();
+    // This entity's own end carries its name from the entity row.
+    const rows = (list: RawFlow[], own: "sEntityName" | "dEntityName") =>
+      list.map((r) => toRow({ ...r, [own]: entity.name }, today)).sort(byProtocolPort);
     return {
       entity,
-      interfaces: interfaces.map(({ entityId: _, ...i }) => ({ ...i, display: addressText(i) })),
-      incoming: joinCommunications(incoming, allInterfaces, allEntities).sort(byProtocolPort),
-      outgoing: joinCommunications(outgoing, allInterfaces, allEntities).sort(byProtocolPort),
+      interfaces: interfaces.map((i) => ({ ...i, display: addressText(i) })),
+      incoming: rows(incoming, "dEntityName"),
+      outgoing: rows(outgoing, "sEntityName"),
     };
   });
 }
@@ -131,18 +152,60 @@ export interface ProjectPage {
 
 /** The project page (docs/usage.md): four queries whatever the project holds. */
 export async function getProjectPage(db: Database, projectId: number): Promise<ProjectPage> {
-  const [entities, locations, interfaces, communications] = await db.run((c) =>
+  // The flows come without their ends' columns (each value read costs more than a
+  // join in memory), each end built once from its interface and shared by its rows.
+  const [entityRows, locationRows, interfaceRows, flowRows] = await db.run((c) =>
     Promise.all([
-      c.entity.findMany({
-        where: { projectId },
-        select: { id: true, name: true, description: true, locationId: true },
-      }),
-      c.location.findMany({ where: { entities: { some: { projectId } } }, select: { id: true, name: true } }),
-      c.interface.findMany({ where: { entity: { projectId } }, select: flatInterface }),
-      c.communication.findMany({ where: { source: { entity: { projectId } } }, select: flatCommunication }),
+      c.$queryRaw<Record<"id" | "name" | "description" | "locationId", unknown>[]>`
+        SELECT "id", "name", "description", "locationId" FROM "Entity" WHERE "projectId" = ${projectId}`,
+      c.$queryRaw<Record<"id" | "name", unknown>[]>`
+        SELECT l."id", l."name" FROM "Location" l
+         WHERE l."id" IN (SELECT e."locationId" FROM "Entity" e WHERE e."projectId" = ${projectId})`,
+      c.$queryRaw<Record<"id" | "name" | "address" | "netmask" | "entityId", unknown>[]>`
+        SELECT i."id", i."name", i."address", i."netmask", i."entityId"
+          FROM "Interface" i JOIN "Entity" e ON e."id" = i."entityId"
+         WHERE e."projectId" = ${projectId}`,
+      c.$queryRaw<Record<FlowColumn | "sourceId" | "destinationId", unknown>[]>`
+        SELECT f."id", f."sourceId", f."destinationId", f."protocol", f."port", f."portEnd",
+               f."description", f."requestedBy", f."reference", f."expires"
+          FROM "Communication" f
+          JOIN "Interface" s ON s."id" = f."sourceId"
+          JOIN "Entity" e ON e."id" = s."entityId"
+         WHERE e."projectId" = ${projectId}`,
     ]),
   );
-  const blocks = locations
+  const entities = entityRows.map((e) => ({
+    id: int(e.id),
+    name: text(e.name),
+    description: text(e.description),
+    locationId: int(e.locationId),
+  }));
+  const names = new Map(entities.map((e) => [e.id, e.name]));
+  const ends = new Map<number, CommunicationEnd>();
+  for (const r of interfaceRows) {
+    const iface = { id: int(r.id), name: text(r.name), address: text(r.address), netmask: text(r.netmask) };
+    const entityId = int(r.entityId);
+    ends.set(iface.id, {
+      entity: { id: entityId, name: names.get(entityId) ?? "" },
+      interface: { ...iface, display: addressText(iface) },
+    });
+  }
+  const end = (interfaceId: number): CommunicationEnd => {
+    const found = ends.get(interfaceId);
+    if (!found) throw new Error(`interface ${interfaceId} missing from the page query`);
+    return found;
+  };
+  const today = todayUtc();
+  const communications = flowRows.map(
+    (r): CommunicationRow => ({
+      id: int(r.id),
+      ...flowFields(flowColumnsOf(r), today),
+      source: end(int(r.sourceId)),
+      destination: end(int(r.destinationId)),
+    }),
+  );
+  const blocks = locationRows
+    .map((l) => ({ id: int(l.id), name: text(l.name) }))
     .sort((a, b) => compareText(a.name, b.name) || a.id - b.id)
     .map((l) => ({
       id: l.id,
@@ -152,7 +215,7 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
         .sort((a, b) => compareText(a.name, b.name) || a.id - b.id)
         .map(({ id, name, description }) => ({ id, name, description })),
     }));
-  const rows = joinCommunications(communications, interfaces, entities).sort(
+  const rows = communications.sort(
     (a, b) =>
       compareText(a.source.entity.name, b.source.entity.name) ||
       compareText(a.destination.entity.name, b.destination.entity.name) ||
