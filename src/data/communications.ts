@@ -242,7 +242,7 @@ export const DUPLICATE_FLOW =
  * Updates several communications of one project in ONE transaction, each as
  * updateCommunication does (locks, the ends' rules, a history entry per row
  * that changed): all are saved or none. The first refused row throws
- * BulkRowRefused and rolls every row back.
+ * BulkRowRefused and rolls every row back. Returns the number of rows saved.
  */
 export async function updateCommunications(
   db: Database,
@@ -250,8 +250,10 @@ export async function updateCommunications(
   changes: readonly BulkCommunicationChange[],
 ): Promise<number> {
   const by = author(db.engine);
+  // By id: two bulk edits of overlapping rows lock them in one order, so neither waits on the other's next row.
+  const ordered = [...changes].sort((a, b) => a.id - b.id);
   return db.transaction(async (tx) => {
-    for (const change of changes) {
+    for (const change of ordered) {
       const refuse = (field: string, message: string) => new BulkRowRefused(change.id, field, message);
       let done: boolean;
       try {

@@ -6,7 +6,14 @@
 // field of the bad row); rows left alone are not written; a row someone else
 // changed after the page was read is reported, not overwritten.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCommunication, updateCommunication } from "../../src/data/communications.js";
+import {
+  BulkRowRefused,
+  CHANGED_MEANWHILE,
+  createCommunication,
+  updateCommunication,
+  updateCommunications,
+} from "../../src/data/communications.js";
+import { bulkCommunicationRows } from "../../src/data/communications-bulk.js";
 import { createEntity } from "../../src/data/entities.js";
 import { createInterface } from "../../src/data/interfaces.js";
 import { createLocation } from "../../src/data/locations.js";
@@ -265,6 +272,28 @@ describe("bulk editing of /communications (docs/usage.md)", () => {
     expect(saved.status, errorsOf(saved.text)).toBe(303);
     expect((await stored(id)).description).toBe("mine");
     expect((await stored(other)).description).toBe("theirs too");
+  });
+
+  it("rolls every row back when the transaction finds one changed meanwhile", async () => {
+    // The route's own check passed; the row changed before the transaction locked it.
+    const [first, second] = [flows[0] as number, flows[1] as number];
+    const rows = await bulkCommunicationRows(ctx.db, projectId, [first, second]);
+    const seen = (id: number) => rows.get(id)?.updatedAt as Date;
+    const before = { first: await stored(first), entries: (await storedEntries(ctx.db)).length };
+    const input = { sourceId: v4.a, destinationId: v4.b, protocol: "TCP" as const, port: 3000 };
+    await new Promise((r) => setTimeout(r, 5));
+    await updateCommunication(ctx.db, second, projectId, { ...input, port: 3001, description: "meanwhile" });
+    const entries = (await storedEntries(ctx.db)).length;
+    expect(entries).toBe(before.entries + 1);
+    const refused = await updateCommunications(ctx.db, projectId, [
+      { id: first, seen: seen(first), input: { ...input, description: "bulk first" } },
+      { id: second, seen: seen(second), input: { ...input, port: 3002, description: "bulk second" } },
+    ]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BulkRowRefused);
+    expect(refused).toMatchObject({ id: second, field: "_row", message: CHANGED_MEANWHILE });
+    expect(await stored(first)).toEqual(before.first);
+    expect((await stored(second)).description).toBe("meanwhile");
+    expect((await storedEntries(ctx.db)).length).toBe(entries);
   });
 
   it("says so when nothing changed, and writes nothing", async () => {
