@@ -3,6 +3,7 @@
 import type { Protocol } from "../domain/constants.js";
 import { interfaceLabel } from "../domain/display.js";
 import { addressFamily, familyMessages, flowFamilyIssue } from "../domain/flow-rules.js";
+import { compareByName } from "../domain/sort.js";
 import { created, deleted, loadCommunication, updated } from "./change-records.js";
 import type { Database, Engine, Tx } from "./engine.js";
 import { foreignKeyColumn, guardWrite, isRecordNotFound, isUniqueViolation, RefusedChange } from "./errors.js";
@@ -64,22 +65,39 @@ export interface InterfaceOption {
   value: number;
   label: string;
   entityId: number;
+  /** The select's group: `LOCATION › ENTITY` (docs/usage.md "Forms"). */
+  group: string;
 }
 
-/** Interfaces of a project's entities, labelled `ENTITY (ADDRESS[/NETMASK])` plus the interface name. */
+/**
+ * Interfaces of a project's entities, labelled `ENTITY (ADDRESS[/NETMASK])`
+ * plus the interface name, in the one order (../domain/sort.ts): by location,
+ * then entity, then interface name.
+ */
 export async function projectInterfaceOptions(db: Database, projectId: number): Promise<InterfaceOption[]> {
   const rows = await db.run((c) =>
     c.interface.findMany({
       where: { entity: { projectId } },
-      select: { id: true, name: true, address: true, netmask: true, entity: { select: { id: true, name: true } } },
+      select: {
+        id: true,
+        name: true,
+        address: true,
+        netmask: true,
+        entity: { select: { id: true, name: true, location: { select: { id: true, name: true } } } },
+      },
       orderBy: [{ entity: { name: "asc" } }, { name: "asc" }, { id: "asc" }],
     }),
   );
   return rows
-    .filter((i) => whole(i, "entity"))
+    .filter((i) => whole(i, "entity") && whole(i.entity, "location"))
+    .sort(
+      (a, b) =>
+        compareByName(a.entity.location, b.entity.location) || compareByName(a.entity, b.entity) || compareByName(a, b),
+    )
     .map((i) => ({
       value: i.id,
       entityId: i.entity.id,
+      group: `${i.entity.location.name} › ${i.entity.name}`,
       label: `${interfaceLabel({ entity: i.entity.name, address: i.address, netmask: i.netmask })} ${i.name}`,
     }));
 }

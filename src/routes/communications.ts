@@ -4,6 +4,7 @@ import {
   createCommunication,
   deleteCommunication,
   getCommunication,
+  type InterfaceOption,
   projectInterfaceOptions,
   updateCommunication,
 } from "../data/communications.js";
@@ -13,7 +14,10 @@ import { refusalAsFieldError } from "../data/errors.js";
 import { getProject } from "../data/projects.js";
 import { PROTOCOLS } from "../domain/constants.js";
 import { communicationLabel, portsText } from "../domain/display.js";
+import { formText, groupedSelect } from "../domain/option-groups.js";
+import { formValues } from "../validation/common.js";
 import { type CommunicationForm, communicationForm } from "../validation/entities.js";
+import { filterOnly, wantsAnother, withQuery } from "../web/add-another.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
@@ -70,40 +74,86 @@ export function communicationsRouter({ db }: AppDeps): Router {
     return { project: projectRow, fromEntity, toEntity };
   }
 
-  const page = async (title: string, projectId: number, next: string) => {
-    const interfaceOptions = await projectInterfaceOptions(db, projectId);
+  /**
+   * The form's locals. The source and destination selects are grouped by
+   * location and entity; `body` gives their filter texts, which narrow them
+   * only when the form was sent with a Filter button (docs/usage.md "Forms").
+   */
+  const formPage = (
+    title: string,
+    interfaceOptions: InterfaceOption[],
+    next: string,
+    options: { addAnother?: boolean; body?: Record<string, unknown>; narrow?: boolean } = {},
+  ) => {
+    const body = options.body ?? {};
+    const selectOf = (field: "source" | "destination") =>
+      groupedSelect(
+        interfaceOptions,
+        formText(body[`filter_${field}`]),
+        formText(body[field]),
+        options.narrow ?? false,
+      );
     return {
-      interfaceOptions,
-      page: { view: "communications/form.njk", locals: { title, interfaceOptions, protocolOptions, cancel: next } },
+      view: "communications/form.njk",
+      locals: {
+        title,
+        interfaceOptions,
+        sourceSelect: selectOf("source"),
+        destinationSelect: selectOf("destination"),
+        protocolOptions,
+        cancel: next,
+        addAnother: options.addAnother ?? false,
+      },
     };
+  };
+  const page = async (
+    title: string,
+    projectId: number,
+    next: string,
+    options: { addAnother?: boolean; body?: Record<string, unknown>; narrow?: boolean } = {},
+  ) => {
+    const interfaceOptions = await projectInterfaceOptions(db, projectId);
+    return { interfaceOptions, page: formPage(title, interfaceOptions, next, options) };
   };
 
   const nextOf = (req: Request, projectId: number) => safeNext(req.query.next, `/projects/${projectId}`);
 
   router.get("/communications/new", requirePermission("add_communication"), async (req, res) => {
     const { project, fromEntity, toEntity } = await newContext(req);
-    const { page: p, interfaceOptions } = await page(
-      `Add communication to ${project.name}`,
-      project.id,
-      nextOf(req, project.id),
-    );
-    // Pre-select the entity's first interface as source or destination (docs/usage.md).
+    const interfaceOptions = await projectInterfaceOptions(db, project.id);
+    // Pre-select the entity's first interface as source or destination (docs/usage.md);
+    // after Save and add another, `?source=ID&protocol=P` keep the last flow's source and protocol.
     const firstOf = (entityId?: number) => interfaceOptions.find((o) => o.entityId === entityId)?.value ?? "";
-    renderForm(res, p, {
-      source: firstOf(fromEntity),
-      destination: firstOf(toEntity),
-      protocol: "TCP",
+    const keptSource = interfaceOptions.find((o) => String(o.value) === req.query.source)?.value;
+    const keptProtocol = PROTOCOLS.find((p) => p === req.query.protocol);
+    const values = {
+      source: String(keptSource ?? firstOf(fromEntity)),
+      destination: String(firstOf(toEntity)),
+      protocol: keptProtocol ?? "TCP",
       port: "",
       description: "",
       requestedBy: "",
       reference: "",
       expires: "",
-    });
+    };
+    const title = `Add communication to ${project.name}`;
+    renderForm(
+      res,
+      formPage(title, interfaceOptions, nextOf(req, project.id), { addAnother: true, body: values }),
+      values,
+    );
   });
   router.post("/communications/new", requirePermission("add_communication"), async (req, res) => {
     const { project } = await newContext(req);
     const next = nextOf(req, project.id);
-    const { page: p } = await page(`Add communication to ${project.name}`, project.id, next);
+    const narrow = filterOnly(req);
+    const { page: p } = await page(`Add communication to ${project.name}`, project.id, next, {
+      addAnother: true,
+      body: req.body,
+      narrow,
+    });
+    // The Filter button: the same form again, narrowed, with everything typed kept; nothing saved.
+    if (narrow) return renderForm(res, p, formValues(req.body));
     return submitForm(req, res, {
       schema: communicationForm,
       page: p,
@@ -112,7 +162,14 @@ export function communicationsRouter({ db }: AppDeps): Router {
         saveEnds(async () => {
           await createCommunication(db, project.id, toInput(data));
           flash(req, "success", `Communication ${data.protocol}:${portsText(data)} was added.`);
-          return next;
+          if (!wantsAnother(req)) return next;
+          // Save and add another: the same source and protocol, and the same `next` for Cancel.
+          return withQuery("/communications/new", {
+            project: project.id,
+            source: data.source,
+            protocol: data.protocol,
+            next: req.query.next === undefined ? undefined : next,
+          });
         }),
     });
   });
@@ -134,7 +191,10 @@ export function communicationsRouter({ db }: AppDeps): Router {
   router.post("/communications/:communicationId/edit", requirePermission("change_communication"), async (req, res) => {
     const c = res.locals.communication as Loaded;
     const next = nextOf(req, c.projectId);
-    const { page: p } = await page(`Edit communication ${label(c)}`, c.projectId, next);
+    const narrow = filterOnly(req);
+    const { page: p } = await page(`Edit communication ${label(c)}`, c.projectId, next, { body: req.body, narrow });
+    // The Filter button: the same form again, narrowed, with everything typed kept; nothing saved.
+    if (narrow) return renderForm(res, p, formValues(req.body));
     return submitForm(req, res, {
       schema: communicationForm,
       page: p,

@@ -11,6 +11,7 @@ import {
 import { countScopeEntities } from "../data/preview.js";
 import { countPreview } from "../domain/display.js";
 import { locationForm } from "../validation/projects.js";
+import { wantsAnother } from "../web/add-another.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
@@ -30,7 +31,7 @@ export function locationsRouter({ db }: AppDeps): Router {
     load("location", "location", (id) => getLocation(db, id)),
   );
 
-  const newPage = { view: "locations/form.njk", locals: { title: "Add location", cancel: "/" } };
+  const newPage = { view: "locations/form.njk", locals: { title: "Add location", cancel: "/", addAnother: true } };
   router.get("/locations/new", requirePermission("view", "add_location"), (_req, res) =>
     renderForm(res, newPage, { name: "", description: "" }),
   );
@@ -42,7 +43,8 @@ export function locationsRouter({ db }: AppDeps): Router {
       save: async (data) => {
         const location = await createLocation(db, data);
         flash(req, "success", `Location "${location.name}" was added.`);
-        return "/";
+        // Save and add another (docs/usage.md "Forms"): an empty form again.
+        return wantsAnother(req) ? "/locations/new" : "/";
       },
     }),
   );

@@ -17,6 +17,7 @@ import { todayUtc } from "../domain/expiry.js";
 import { buildReport } from "../domain/report.js";
 import { projectDiagram } from "../services/diagram/index.js";
 import { projectForm } from "../validation/projects.js";
+import { wantsAnother } from "../web/add-another.js";
 import { requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
@@ -40,7 +41,7 @@ export function projectsRouter(deps: AppDeps): Router {
     load("project", "project", (id) => getProject(db, id)),
   );
 
-  const newPage = { view: "projects/form.njk", locals: { title: "Add project", cancel: "/" } };
+  const newPage = { view: "projects/form.njk", locals: { title: "Add project", cancel: "/", addAnother: true } };
   router.get("/projects/new", requirePermission("view", "add_project"), (_req, res) =>
     renderForm(res, newPage, { name: "", description: "" }),
   );
@@ -52,7 +53,8 @@ export function projectsRouter(deps: AppDeps): Router {
       save: async (data) => {
         const project = await createProject(db, data);
         flash(req, "success", `Project "${project.name}" was added.`);
-        return `/projects/${project.id}`;
+        // Save and add another (docs/usage.md "Forms"): an empty form again.
+        return wantsAnother(req) ? "/projects/new" : `/projects/${project.id}`;
       },
     }),
   );

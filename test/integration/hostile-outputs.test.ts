@@ -265,8 +265,8 @@ const structural = (errors: string[]) =>
 /** How the HTML parser reads text: CR LF and lone CR become LF. */
 const asParsed = (text: string) => text.replace(/\r\n?/g, "\n");
 
-// The form focus (every page) and the search suggestions (logged in): no other script, none inline.
-const ALLOWED_SCRIPTS = ["/static/js/form-focus.js", "/static/js/search.js"];
+// The form focus and the select filter (every page) and the search suggestions (logged in): no other script, none inline.
+const ALLOWED_SCRIPTS = ["/static/js/form-focus.js", "/static/js/search.js", "/static/js/select-filter.js"];
 
 function checkPage(url: string, hostileHtml: string, harmlessHtml: string, shown: string[]) {
   const bad = shapeOf(hostileHtml);
