@@ -22,6 +22,7 @@ const engineIndependent = [
   "test/integration/shutdown-steps.test.ts",
   "test/integration/diagram*.test.ts",
   "test/integration/drift-worker-pool.test.ts",
+  "test/integration/worker-pool.test.ts",
   "test/integration/session-secret.test.ts",
   "test/integration/dataset-cli.test.ts",
   "test/integration/permissions.test.ts",
