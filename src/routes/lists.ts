@@ -193,7 +193,8 @@ async function renderList<Sort extends string>(
   });
   const scope = [project && `project ${project.name}`, location && `location ${location.name}`].filter(Boolean);
   // Inline editing (docs/usage.md, "Editing many communications at once"): one project's rows, for editors.
-  const editable = kind.path === COMMUNICATIONS.path && project !== undefined && can(res.req.user, "change_communication");
+  const editable =
+    kind.path === COMMUNICATIONS.path && project !== undefined && can(res.req.user, "change_communication");
   let rows = result.rows;
   let bulk: BulkLocals | undefined;
   if (editable && options.bulk) {
@@ -377,7 +378,7 @@ async function saveBulk(deps: AppDeps, req: Request, res: Response) {
       bulk: { rows, locals },
     });
   };
-  if (locals.bad > 0 || Object.keys(locals.errors).length > 0 || locals.messages.length > 0) return refuse();
+  if (Object.keys(locals.errors).length > 0 || locals.messages.length > 0) return refuse();
   if (changes.length === 0) {
     flash(req, "success", "No communication was changed.");
     return res.redirect(303, back);

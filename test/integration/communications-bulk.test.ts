@@ -158,7 +158,7 @@ describe("bulk editing of /communications (docs/usage.md)", () => {
       .send({ ...body, _csrf: editor.csrf });
     expect(res.status, errorsOf(res.text)).toBe(303);
     expect(res.headers.location).toBe(listUrl());
-    const page = await editor.get(res.headers.location);
+    const page = await editor.get(res.headers.location as string);
     expect(page.text).toContain("5 communications were saved.");
 
     expect(await stored(flows[0] as number)).toMatchObject({ port: 2100, portEnd: 2110, description: "changed 0" });
@@ -304,7 +304,7 @@ describe("bulk editing of /communications (docs/usage.md)", () => {
       .type("form")
       .send({ ...body, _csrf: editor.csrf });
     expect(res.status).toBe(303);
-    expect((await editor.get(res.headers.location)).text).toContain("No communication was changed.");
+    expect((await editor.get(res.headers.location as string)).text).toContain("No communication was changed.");
     expect((await storedEntries(ctx.db)).length).toBe(entries);
   });
 
