@@ -8,6 +8,7 @@
 import {
   type CheckedEnd,
   type CheckedFlow,
+  type CheckedInput,
   checkFirewallInput,
   type Family,
   groupedLines,
@@ -27,8 +28,21 @@ export const ICMPV6_ANY_NOTE = '# Left out like ICMP type 255, which iptables re
 
 export type Chain = "INPUT" | "OUTPUT";
 
-/** `ADDRESS` for one host; else `ADDRESS/NETMASK` (IPv4, address as stored) or `ADDRESS/PREFIX` (IPv6). */
+/** The text of each end already written: ends are shared between the flows of a file (src/domain/firewall.ts). */
+const endTexts = new WeakMap<CheckedEnd, string>();
+
+/** endText, written once per end. */
 function endText(end: CheckedEnd): string {
+  let text = endTexts.get(end);
+  if (text === undefined) {
+    text = formatEnd(end);
+    endTexts.set(end, text);
+  }
+  return text;
+}
+
+/** `ADDRESS` for one host; else `ADDRESS/NETMASK` (IPv4, address as stored) or `ADDRESS/PREFIX` (IPv6). */
+function formatEnd(end: CheckedEnd): string {
   if (end.family === "ipv6") {
     const address = formatIpv6(end.address);
     return end.prefix === 128 ? address : `${address}/${end.prefix}`;
@@ -66,7 +80,14 @@ function icmpv6LinkRules(chain: Chain): string[] {
 
 /** The complete restore file of one family, ending in `COMMIT\n`; throws a RangeError on invalid input. */
 export function xtablesFile(input: FirewallInput, family: Family): string {
-  const checked = checkFirewallInput(input);
+  return xtablesText(checkFirewallInput(input), family);
+}
+
+/**
+ * The restore file of one family from an input already checked: the ZIP
+ * writes both families' files of an entity from one check (src/services/rules-archive.ts).
+ */
+export function xtablesText(checked: CheckedInput, family: Family): string {
   const ofFamily = (flows: CheckedFlow[]) => flows.filter((flow) => flow.family === family);
   const lines = [
     headerComment(checked.entity),

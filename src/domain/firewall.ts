@@ -118,6 +118,9 @@ export function checkEnd(end: { address: string; netmask: string }, path: string
   return { family: "ipv6", address: ipv6.value, prefix };
 }
 
+/** Reads one end of a flow as checkEnd does. */
+type EndReader = (end: { address: string; netmask: string }, path: string) => CheckedEnd;
+
 /**
  * Checks one flow or throws a RangeError naming the field under path. `ends`,
  * when given, are its two ends already read with checkEnd (a caller checking
@@ -126,6 +129,16 @@ export function checkEnd(end: { address: string; netmask: string }, path: string
 export function checkFlow(
   flow: FirewallFlow,
   path: string,
+  ends?: { source: CheckedEnd; destination: CheckedEnd },
+): CheckedFlow {
+  return checkFlowWith(flow, path, checkEnd, ends);
+}
+
+/** checkFlow reading its ends, unless given, with readEnd. */
+function checkFlowWith(
+  flow: FirewallFlow,
+  path: string,
+  readEnd: EndReader,
   ends?: { source: CheckedEnd; destination: CheckedEnd },
 ): CheckedFlow {
   const protocol = flow?.protocol;
@@ -145,8 +158,8 @@ export function checkFlow(
   if (!Number.isInteger(portEnd) || portEnd < port || portEnd > range.max) {
     throw new RangeError(`${path}.portEnd must be a port from ${port} (the port) to ${range.max}: ${portEnd}`);
   }
-  const source = ends?.source ?? checkEnd(flow.source, `${path}.source`);
-  const destination = ends?.destination ?? checkEnd(flow.destination, `${path}.destination`);
+  const source = ends?.source ?? readEnd(flow.source, `${path}.source`);
+  const destination = ends?.destination ?? readEnd(flow.destination, `${path}.destination`);
   if (source.family !== destination.family) {
     throw new RangeError(
       `${path}.destination is an ${destination.family === "ipv4" ? "IPv4" : "IPv6"} address but the source is not:` +
@@ -163,11 +176,33 @@ export function checkFlow(
   return { family, protocol, port, portEnd, source, destination, comment: commentText(flow.description), leftOut };
 }
 
+/**
+ * checkEnd, remembering each valid end by its text: a file's flows join few
+ * distinct interfaces (every incoming flow ends at one of the entity's), so
+ * most ends are read once. The ends are shared between flows and never
+ * modified. An invalid end is not remembered: it throws, naming its field.
+ */
+function endReader(): EndReader {
+  const seen = new Map<string, CheckedEnd>();
+  return (end, path) => {
+    const address: unknown = end?.address;
+    const netmask: unknown = end?.netmask;
+    if (typeof address !== "string" || typeof netmask !== "string") return checkEnd(end, path);
+    const key = `${address} ${netmask}`;
+    let checked = seen.get(key);
+    if (checked === undefined) {
+      checked = checkEnd(end, path);
+      seen.set(key, checked);
+    }
+    return checked;
+  };
+}
+
 /** Checks a list of flows (absent for outgoing means none) or throws a RangeError naming the field. */
-function checkFlows(flows: unknown, name: string, optional: boolean): CheckedFlow[] {
+function checkFlows(flows: unknown, name: string, optional: boolean, readEnd: EndReader): CheckedFlow[] {
   if (flows === undefined && optional) return [];
   if (!Array.isArray(flows)) throw new RangeError(`${name} must be a list of flows`);
-  return flows.map((flow: FirewallFlow, index) => checkFlow(flow, `${name}[${index}]`));
+  return flows.map((flow: FirewallFlow, index) => checkFlowWith(flow, `${name}[${index}]`, readEnd));
 }
 
 /** Checks the whole input (without modifying it) or throws a RangeError naming the field. */
@@ -176,10 +211,11 @@ export function checkFirewallInput(input: FirewallInput): CheckedInput {
   if (typeof restrictOutgoing !== "boolean") {
     throw new RangeError(`restrictOutgoing must be true or false: ${JSON.stringify(restrictOutgoing)}`);
   }
+  const readEnd = endReader();
   return {
     entity: input.entity,
-    incoming: checkFlows(input.incoming, "incoming", false),
-    outgoing: checkFlows(input.outgoing, "outgoing", true),
+    incoming: checkFlows(input.incoming, "incoming", false, readEnd),
+    outgoing: checkFlows(input.outgoing, "outgoing", true, readEnd),
     restrictOutgoing,
   };
 }

@@ -32,6 +32,7 @@
 import {
   type CheckedEnd,
   type CheckedFlow,
+  type CheckedInput,
   checkFirewallInput,
   groupedLines,
   ICMPV6_LINK_REASON,
@@ -51,13 +52,33 @@ const RULE_INDENT = INDENT.repeat(2);
 
 /** The end with its host bits cleared, as nft would store it. */
 function networkOf(end: CheckedEnd): CheckedEnd {
-  if (end.family === "ipv6") return { ...end, address: ipv6NetworkAddress(end.address, end.prefix) };
+  const address = networkAddress(end);
+  // Unchanged (always so for a host): the same end, so its text is written once (endText).
+  return address === end.address ? end : { ...end, address };
+}
+
+function networkAddress(end: CheckedEnd): bigint {
+  if (end.family === "ipv6") return end.prefix === 128 ? end.address : ipv6NetworkAddress(end.address, end.prefix);
+  if (end.prefix === 32) return end.address;
   const mask = end.prefix === 0 ? 0n : ((1n << BigInt(end.prefix)) - 1n) << BigInt(32 - end.prefix);
-  return { ...end, address: end.address & mask };
+  return end.address & mask;
+}
+
+/** The text of each end already written: ends are shared between flows (src/domain/firewall.ts). */
+const endTexts = new WeakMap<CheckedEnd, string>();
+
+/** endText, written once per end. */
+function endText(end: CheckedEnd): string {
+  let text = endTexts.get(end);
+  if (text === undefined) {
+    text = formatEnd(end);
+    endTexts.set(end, text);
+  }
+  return text;
 }
 
 /** `ADDRESS` for one host, `NETWORK/PREFIX` otherwise. */
-function endText(end: CheckedEnd): string {
+function formatEnd(end: CheckedEnd): string {
   if (end.family === "ipv6")
     return end.prefix === 128 ? formatIpv6(end.address) : `${formatIpv6(end.address)}/${end.prefix}`;
   return end.prefix === 32 ? formatIpv4(Number(end.address)) : `${formatIpv4(Number(end.address))}/${end.prefix}`;
@@ -107,7 +128,11 @@ function chain(name: "input" | "forward" | "output", policy: "accept" | "drop", 
 
 /** The complete `nft -f` file of an entity (docs/rules.md), ending in a newline; throws a RangeError on invalid flows. */
 export function generateEntityNftRules(input: FirewallInput): string {
-  const checked = checkFirewallInput(input);
+  return nftablesText(checkFirewallInput(input));
+}
+
+/** The `nft -f` file from an input already checked (src/services/rules-archive.ts checks each entity once). */
+export function nftablesText(checked: CheckedInput): string {
   const output = checked.restrictOutgoing
     ? chain("output", "drop", chainBody("outgoing", checked.outgoing))
     : chain("output", "accept", []);

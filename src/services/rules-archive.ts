@@ -21,9 +21,9 @@ import {
   RULES_FILE_SUFFIX,
   type RulesFileKind,
 } from "../domain/archive-names.js";
-import { generateEntityIp6Rules } from "../domain/ip6tables.js";
-import { generateEntityRules } from "../domain/iptables.js";
-import { generateEntityNftRules } from "../domain/nftables.js";
+import { type CheckedInput, checkFirewallInput } from "../domain/firewall.js";
+import { xtablesText } from "../domain/firewall-xtables.js";
+import { nftablesText } from "../domain/nftables.js";
 import type { EntityRulesInput } from "../domain/types.js";
 
 export interface ArchiveEntity {
@@ -47,25 +47,32 @@ export function rulesSource(entities: readonly ArchiveEntity[]): RulesSource {
 const asSource = (source: RulesSource | readonly ArchiveEntity[]): RulesSource =>
   Array.isArray(source) ? rulesSource(source) : (source as RulesSource);
 
-const GENERATORS: Record<RulesFileKind, (input: EntityRulesInput) => string> = {
-  iptables: generateEntityRules,
-  ip6tables: generateEntityIp6Rules,
-  nftables: generateEntityNftRules,
+/**
+ * Each file from the checked input (src/domain/firewall.ts), as
+ * generateEntityRules, generateEntityIp6Rules and generateEntityNftRules write
+ * it: an entity's files in the iptables archive share one check.
+ */
+const GENERATORS: Record<RulesFileKind, (checked: CheckedInput) => string> = {
+  iptables: (checked) => xtablesText(checked, "ipv4"),
+  ip6tables: (checked) => xtablesText(checked, "ipv6"),
+  nftables: nftablesText,
 };
 
-/**
- * One file of an entity; a generator error (invalid data) names the entity, so
- * the log says which one to fix (docs/rules.md).
- */
-export function entityFileText(entity: ArchiveEntity, kind: RulesFileKind): string {
+/** Runs `make`; a generator error (invalid data) names the entity, so the log says which one to fix (docs/rules.md). */
+function ofEntity<T>(entity: ArchiveEntity, make: () => T): T {
   try {
-    return GENERATORS[kind](entity.input);
+    return make();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new RangeError(`rules of entity ${JSON.stringify(entity.name)} (id ${entity.id}): ${reason}`, {
       cause: error,
     });
   }
+}
+
+/** One file of an entity; an error names the entity, as ofEntity. */
+export function entityFileText(entity: ArchiveEntity, kind: RulesFileKind): string {
+  return ofEntity(entity, () => GENERATORS[kind](checkFirewallInput(entity.input)));
 }
 
 /** The iptables-restore (IPv4) file of an entity, as entityFileText. */
@@ -91,9 +98,26 @@ export function entityFileWriter(
   return (entity) => {
     const stem = stems.get(entity.id);
     if (stem === undefined) throw new RangeError(`entity ${entity.id} was not named before its rules were read`);
-    return kinds.map((kind) => ({ name: `${stem}${RULES_FILE_SUFFIX[kind]}`, text: entityFileText(entity, kind) }));
+    return ofEntity(entity, () => {
+      const checked = checkFirewallInput(entity.input);
+      return kinds.map((kind) => ({ name: `${stem}${RULES_FILE_SUFFIX[kind]}`, text: GENERATORS[kind](checked) }));
+    });
   };
 }
+
+/**
+ * Deflate settings of every entry. Level 6 (zlib's default) as before; the
+ * window and hash are made small because archiver deflates each entry in a
+ * zlib stream of its own, and zlib allocates and clears both for every
+ * stream (about 256 KiB at the defaults, windowBits 15 and memLevel 8, for
+ * entries of a few KiB): with a 4 KiB window and memLevel 5 a stream needs
+ * about 20 KiB, and the archive is within 0.1 % of the size. Any inflater
+ * reads a stream made with a smaller window, so the ZIP is as valid.
+ */
+const ZLIB = { level: 6, windowBits: 12, memLevel: 5 };
+
+/** Files queued in the archive ahead of the one it is writing. */
+const LOOKAHEAD = 4;
 
 /** An iterator over sync or async iterables alike. */
 function iteratorOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
@@ -114,7 +138,7 @@ export function streamRulesArchive(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const source = asSource(entities);
-    const archive = new ZipArchive({ zlib: { level: 6 } });
+    const archive = new ZipArchive({ zlib: ZLIB });
     const date = new Date("2000-01-01T00:00:00Z");
     let settled = false;
     let iterator: AsyncIterator<ArchiveEntity> | Iterator<ArchiveEntity> | undefined;
@@ -146,27 +170,43 @@ export function streamRulesArchive(
     }
     const reader = iterator;
     const pending: EntityFileEntry[] = [];
-    /** Appends the next file, reading the next entity when the last one's files are all in. */
-    const appendNext = async () => {
-      if (settled) return;
-      if (pending.length === 0) {
-        try {
-          const step = await reader.next();
-          if (settled) return;
-          if (step.done) {
-            archive.finalize().catch(fail);
-            return;
+    let queued = 0;
+    let filling = false;
+    let ended = false;
+    /**
+     * Appends files until `ahead` are queued in the archive, reading the next
+     * entity when the last one's files are all in: the next files are written
+     * while archiver deflates the current one on the thread pool.
+     */
+    const fill = async (ahead: number) => {
+      if (filling) return;
+      filling = true;
+      try {
+        while (!settled && !ended && queued < ahead) {
+          if (pending.length === 0) {
+            const step = await reader.next();
+            if (settled) return;
+            if (step.done) {
+              ended = true;
+              archive.finalize().catch(fail);
+              return;
+            }
+            pending.push(...filesOf(step.value));
           }
-          pending.push(...filesOf(step.value));
-        } catch (error) {
-          fail(error);
-          return;
+          const entry = pending.shift() as EntityFileEntry;
+          queued++;
+          archive.append(entry.text, { name: entry.name, date, mode: 0o644 });
         }
+      } catch (error) {
+        fail(error);
+      } finally {
+        filling = false;
       }
-      const entry = pending.shift() as EntityFileEntry;
-      archive.append(entry.text, { name: entry.name, date, mode: 0o644 });
     };
-    archive.on("entry", () => void appendNext());
+    archive.on("entry", () => {
+      queued--;
+      void fill(LOOKAHEAD);
+    });
     archive.on("error", fail);
     archive.on("warning", fail);
     out.on("error", fail);
@@ -178,8 +218,10 @@ export function streamRulesArchive(
     });
     // The first entry is generated before anything is piped: if it fails,
     // nothing has been sent and the caller can still answer with an error page.
-    void appendNext().then(() => {
-      if (!settled) archive.pipe(out);
+    void fill(1).then(() => {
+      if (settled) return;
+      archive.pipe(out);
+      void fill(LOOKAHEAD);
     });
   });
 }
