@@ -201,8 +201,8 @@ afterAll(async () => {
 type Node = DefaultTreeAdapterMap["node"];
 type Element = DefaultTreeAdapterMap["element"];
 
-/** Attributes whose value may carry stored text; every other value must be the same on both sites. */
-const TEXT_ATTRIBUTES = new Set(["aria-label", "title", "value", "alt"]);
+/** Attributes whose value may carry stored text (`label`: a select's <optgroup>); every other value must be the same on both sites. */
+const TEXT_ATTRIBUTES = new Set(["aria-label", "title", "value", "alt", "label"]);
 
 interface Shape {
   /** `tag[attr attr …]` of every element, sorted. */
