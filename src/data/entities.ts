@@ -5,7 +5,7 @@ import type { PreviewNode } from "../domain/display.js";
 import { created, entityRowSnapshot, loadEntity, loadScope, removals, updated } from "./change-records.js";
 import type { Database, Tx } from "./engine.js";
 import { guardWrite, RefusedChange } from "./errors.js";
-import { author, Gone, goneAsNull, recordChanges } from "./history.js";
+import { type Author, author, Gone, goneAsNull, recordChanges } from "./history.js";
 import { lockEntityScope } from "./history-locks.js";
 import { previewEntities } from "./preview.js";
 import { type EntityRow, entitySelect, lockRows, whole } from "./rows.js";
@@ -57,11 +57,12 @@ const entityData = (i: EntityInput) => ({
   ...(i.restrictOutgoing === undefined ? {} : { restrictOutgoing: i.restrictOutgoing }),
 });
 
-const projectGone = () => new RefusedChange("project", "This project no longer exists: choose another from the list.");
+export const projectGone = () =>
+  new RefusedChange("project", "This project no longer exists: choose another from the list.");
 const locationGone = () =>
   new RefusedChange("location", "This location no longer exists: choose another from the list.");
 /** A foreign key failure by column; SQLite does not name it, and the project is checked first. */
-const parentGone = (column: string) => (column === "locationId" ? locationGone() : projectGone());
+export const parentGone = (column: string) => (column === "locationId" ? locationGone() : projectGone());
 
 /** The entity's project and location still exist: checked inside the transaction that writes. */
 async function checkParents(tx: Tx, input: EntityInput): Promise<void> {
@@ -72,19 +73,18 @@ async function checkParents(tx: Tx, input: EntityInput): Promise<void> {
 /** Creates an entity with its history entry; a project or location deleted meanwhile is a RefusedChange. */
 export async function createEntity(db: Database, input: EntityInput): Promise<EntityRow> {
   const by = author(db.engine);
-  const row = await guardWrite(
-    () =>
-      db.transaction(async (tx) => {
-        await checkParents(tx, input);
-        const saved = await tx.entity.create({ data: entityData(input), select: entitySelect });
-        if (!whole(saved, "project", "location")) throw projectGone();
-        await recordChanges(tx, by, [created(entityRowSnapshot(saved))]);
-        return saved;
-      }),
-    parentGone,
-  );
+  const row = await guardWrite(() => db.transaction((tx) => createEntityIn(tx, by, input)), parentGone);
   if (!row) throw projectGone();
   return row;
+}
+
+/** createEntity's work inside a transaction the caller holds (./entity-interfaces.ts). */
+export async function createEntityIn(tx: Tx, by: Author, input: EntityInput): Promise<EntityRow> {
+  await checkParents(tx, input);
+  const saved = await tx.entity.create({ data: entityData(input), select: entitySelect });
+  if (!whole(saved, "project", "location")) throw projectGone();
+  await recordChanges(tx, by, [created(entityRowSnapshot(saved))]);
+  return saved;
 }
 
 /** Why an entity cannot change project (docs/usage.md); the message is the form's. */
@@ -106,24 +106,32 @@ export async function updateEntity(db: Database, id: number, input: EntityInput)
       () =>
         db.transaction(async (tx) => {
           await lockRows(tx, db.engine, "Entity", [id], "UPDATE");
-          const before = await loadEntity(tx, id);
-          if (!before) return null;
-          await checkParents(tx, input);
-          if (before.projectId !== input.projectId) {
-            const involved = await tx.communication.count({
-              where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
-            });
-            if (involved > 0) throw new EntityMoveError();
-          }
-          const saved = await tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
-          // Its project or location deleted meanwhile (PostgreSQL): the entity is going too; nothing is written.
-          if (!whole(saved, "project", "location")) throw new Gone();
-          await recordChanges(tx, by, updated(before, entityRowSnapshot(saved)));
-          return saved;
+          return updateEntityIn(tx, by, id, input);
         }),
       parentGone,
     ),
   );
+}
+
+/**
+ * updateEntity's work inside a transaction the caller holds, the entity row
+ * already locked (./entity-interfaces.ts); null when it is gone.
+ */
+export async function updateEntityIn(tx: Tx, by: Author, id: number, input: EntityInput): Promise<EntityRow | null> {
+  const before = await loadEntity(tx, id);
+  if (!before) return null;
+  await checkParents(tx, input);
+  if (before.projectId !== input.projectId) {
+    const involved = await tx.communication.count({
+      where: { OR: [{ source: { entityId: id } }, { destination: { entityId: id } }] },
+    });
+    if (involved > 0) throw new EntityMoveError();
+  }
+  const saved = await tx.entity.update({ where: { id }, data: entityData(input), select: entitySelect });
+  // Its project or location deleted meanwhile (PostgreSQL): the entity is going too; nothing is written.
+  if (!whole(saved, "project", "location")) throw new Gone();
+  await recordChanges(tx, by, updated(before, entityRowSnapshot(saved)));
+  return saved;
 }
 
 /** What the entity's deletion takes along (docs/usage.md); null when it is gone. */
