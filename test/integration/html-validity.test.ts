@@ -342,6 +342,26 @@ const pages: Page[] = [
     shows: ["SSH"],
     fetch: () => admin.get(`/communications?project=${seed.project.id}`),
   },
+  {
+    name: "communication list, bulk edit refused",
+    status: 422,
+    shows: ["Port of"],
+    fetch: async () => {
+      const list = await admin.get(`/communications?project=${seed.project.id}`);
+      const version = /name="version-(\d+)" value="([^"]*)"/.exec(list.text);
+      return post("/communications/bulk", {
+        list: `project=${seed.project.id}`,
+        id: version?.[1] ?? "",
+        [`version-${version?.[1]}`]: version?.[2] ?? "",
+        [`protocol-${version?.[1]}`]: "TCP",
+        [`port-${version?.[1]}`]: "99999",
+        [`description-${version?.[1]}`]: "SSH",
+        [`requestedBy-${version?.[1]}`]: "",
+        [`reference-${version?.[1]}`]: "",
+        [`expires-${version?.[1]}`]: "",
+      });
+    },
+  },
   { name: "change history", status: 200, shows: ["Change history"], fetch: () => admin.get("/changes") },
   {
     name: "project change history",
