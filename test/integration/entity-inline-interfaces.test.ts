@@ -356,3 +356,33 @@ describe("the edit form", () => {
     ]);
   });
 });
+
+describe("permissions", () => {
+  it("rows the user may not change are shown, not offered; sending them anyway is refused", async () => {
+    const s = await seedProject(ctx.db, "Inline rights");
+    await ctx.user("entity-only", ["view", "add_entity", "change_entity"]);
+    const agent = await ctx.login("entity-only");
+    const form = await agent.get(`/entities/${s.a.id}/edit`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain(`<input type="hidden" name="interfaces-0-id" value="${s.ia.id}">`);
+    expect(form.text).not.toContain('name="interfaces-0-address"');
+    expect(form.text).not.toContain("interfaces-0-delete");
+    expect(form.text).not.toContain("New interface");
+    const fields = { name: "alpha", description: "", project: String(s.project.id), location: String(s.location.id) };
+    const send = (body: Record<string, string>) =>
+      agent
+        .post(`/entities/${s.a.id}/edit`)
+        .type("form")
+        .send({ _csrf: agent.csrf, ...fields, ...body });
+    // The form as shown saves the entity and keeps its interface.
+    expect((await send({ "interfaces-0-id": String(s.ia.id), description: "changed" })).status).toBe(303);
+    const before = await counts();
+    expect((await send({ "interfaces-1-name": "x", "interfaces-1-address": "10.7.7.7" })).status).toBe(403);
+    expect((await send({ "interfaces-0-id": String(s.ia.id), "interfaces-0-delete": "on" })).status).toBe(403);
+    expect(
+      (await send({ "interfaces-0-id": String(s.ia.id), "interfaces-0-name": "y", "interfaces-0-address": "10.0.0.1" }))
+        .status,
+    ).toBe(403);
+    expect(await counts()).toEqual(before);
+  });
+});
