@@ -11,7 +11,7 @@
 // otherwise throw out of archiver's `entry` event, where nothing catches it
 // and the process ends, and `finalize()` rejects a promise of its own that
 // nobody awaited.
-import type { Writable } from "node:stream";
+import { Transform, type TransformCallback, type Writable } from "node:stream";
 import { ZipArchive } from "archiver";
 import {
   ARCHIVE_FILE_KINDS,
@@ -119,6 +119,50 @@ const ZLIB = { level: 6, windowBits: 12, memLevel: 5 };
 /** Files queued in the archive ahead of the one it is writing. */
 const LOOKAHEAD = 4;
 
+/** Most bytes joined into one chunk of the archive (ChunkJoiner). */
+const JOINED_CHUNK = 64 * 1024;
+
+/**
+ * Joins what archiver writes in one turn of the event loop (or up to
+ * JOINED_CHUNK bytes) into one chunk: it writes each entry's headers field by
+ * field, a few bytes a write, and each write sent to a response would be a
+ * chunked-encoding frame and a socket write of its own (tens per entry).
+ * What is written is passed on by the next turn, so a cut archive still
+ * holds the entries written before the cut.
+ */
+class ChunkJoiner extends Transform {
+  #parts: Buffer[] = [];
+  #size = 0;
+  #timer: NodeJS.Immediate | undefined;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#parts.push(chunk);
+    this.#size += chunk.length;
+    if (this.#size >= JOINED_CHUNK) this.#send();
+    else this.#timer ??= setImmediate(() => this.#send());
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#send();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearImmediate(this.#timer);
+    callback(error);
+  }
+
+  #send(): void {
+    clearImmediate(this.#timer);
+    this.#timer = undefined;
+    if (this.#size === 0) return;
+    this.push(this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#size));
+    this.#parts = [];
+    this.#size = 0;
+  }
+}
+
 /** An iterator over sync or async iterables alike. */
 function iteratorOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
   return Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
@@ -139,6 +183,7 @@ export function streamRulesArchive(
   return new Promise((resolve, reject) => {
     const source = asSource(entities);
     const archive = new ZipArchive({ zlib: ZLIB });
+    const joiner = new ChunkJoiner();
     const date = new Date("2000-01-01T00:00:00Z");
     let settled = false;
     let iterator: AsyncIterator<ArchiveEntity> | Iterator<ArchiveEntity> | undefined;
@@ -149,7 +194,7 @@ export function streamRulesArchive(
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
-      archive.unpipe(out);
+      joiner.unpipe(out);
       archive.abort();
       release();
       reject(error);
@@ -208,6 +253,7 @@ export function streamRulesArchive(
       void fill(LOOKAHEAD);
     });
     archive.on("error", fail);
+    joiner.on("error", fail);
     archive.on("warning", fail);
     out.on("error", fail);
     out.on("finish", finish);
@@ -220,7 +266,7 @@ export function streamRulesArchive(
     // nothing has been sent and the caller can still answer with an error page.
     void fill(1).then(() => {
       if (settled) return;
-      archive.pipe(out);
+      archive.pipe(joiner).pipe(out);
       void fill(LOOKAHEAD);
     });
   });
