@@ -150,11 +150,12 @@ export interface ProjectPage {
   entityIds: number[];
 }
 
-/** The project page (docs/usage.md): four queries whatever the project holds. */
+/** The project page reads the flows of this many source entities a statement. */
+export const ENTITY_BATCH = 500;
+
+/** The project page (docs/usage.md): three queries, then one per ENTITY_BATCH entities. */
 export async function getProjectPage(db: Database, projectId: number): Promise<ProjectPage> {
-  // The flows come without their ends' columns (each value read costs more than a
-  // join in memory), each end built once from its interface and shared by its rows.
-  const [entityRows, locationRows, interfaceRows, flowRows] = await db.run((c) =>
+  const [entityRows, locationRows, interfaceRows] = await db.run((c) =>
     Promise.all([
       c.$queryRaw<Record<"id" | "name" | "description" | "locationId", unknown>[]>`
         SELECT "id", "name", "description", "locationId" FROM "Entity" WHERE "projectId" = ${projectId}`,
@@ -165,13 +166,6 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
         SELECT i."id", i."name", i."address", i."netmask", i."entityId"
           FROM "Interface" i JOIN "Entity" e ON e."id" = i."entityId"
          WHERE e."projectId" = ${projectId}`,
-      c.$queryRaw<Record<FlowColumn | "sourceId" | "destinationId", unknown>[]>`
-        SELECT f."id", f."sourceId", f."destinationId", f."protocol", f."port", f."portEnd",
-               f."description", f."requestedBy", f."reference", f."expires"
-          FROM "Communication" f
-          JOIN "Interface" s ON s."id" = f."sourceId"
-          JOIN "Entity" e ON e."id" = s."entityId"
-         WHERE e."projectId" = ${projectId}`,
     ]),
   );
   const entities = entityRows.map((e) => ({
@@ -181,6 +175,7 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
     locationId: int(e.locationId),
   }));
   const names = new Map(entities.map((e) => [e.id, e.name]));
+  // Each end is built once from its interface and shared by its rows.
   const ends = new Map<number, CommunicationEnd>();
   for (const r of interfaceRows) {
     const iface = { id: int(r.id), name: text(r.name), address: text(r.address), netmask: text(r.netmask) };
@@ -190,20 +185,36 @@ export async function getProjectPage(db: Database, projectId: number): Promise<P
       interface: { ...iface, display: addressText(iface) },
     });
   }
-  const end = (interfaceId: number): CommunicationEnd => {
-    const found = ends.get(interfaceId);
-    if (!found) throw new Error(`interface ${interfaceId} missing from the page query`);
-    return found;
-  };
+  // The flows come without their ends' columns (each value read costs more than a
+  // join in memory), those of ENTITY_BATCH source entities at a time, each batch
+  // its own statement and turn of the queue, made into rows before the next is
+  // read: what the driver and Prisma hold for a result stays bounded (the huge
+  // preset's page reached 400 MiB of RSS reading its 20,000 flows at once;
+  // docs/benchmarks.md). Batches by entity need no ORDER BY: the rows are sorted below.
   const today = todayUtc();
-  const communications = flowRows.map(
-    (r): CommunicationRow => ({
-      id: int(r.id),
-      ...flowFields(flowColumnsOf(r), today),
-      source: end(int(r.sourceId)),
-      destination: end(int(r.destinationId)),
-    }),
-  );
+  const communications: CommunicationRow[] = [];
+  const ids = entities.map((e) => e.id).sort((x, y) => x - y);
+  for (let i = 0; i < ids.length; i += ENTITY_BATCH) {
+    const first = ids[i] as number;
+    const last = ids[Math.min(i + ENTITY_BATCH, ids.length) - 1] as number;
+    const batch = await db.run(
+      (c) =>
+        c.$queryRaw<Record<FlowColumn | "sourceId" | "destinationId", unknown>[]>`
+          SELECT f."id", f."sourceId", f."destinationId", f."protocol", f."port", f."portEnd",
+                 f."description", f."requestedBy", f."reference", f."expires"
+            FROM "Communication" f
+            JOIN "Interface" s ON s."id" = f."sourceId"
+            JOIN "Entity" e ON e."id" = s."entityId"
+           WHERE e."projectId" = ${projectId} AND e."id" >= ${first} AND e."id" <= ${last}`,
+    );
+    for (const r of batch) {
+      const source = ends.get(int(r.sourceId));
+      const destination = ends.get(int(r.destinationId));
+      // An interface added after the first statement: its flows were too, after the page was read.
+      if (!source || !destination) continue;
+      communications.push({ id: int(r.id), ...flowFields(flowColumnsOf(r), today), source, destination });
+    }
+  }
   const blocks = locationRows
     .map((l) => ({ id: int(l.id), name: text(l.name) }))
     .sort((a, b) => compareText(a.name, b.name) || a.id - b.id)
