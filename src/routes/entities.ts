@@ -83,9 +83,8 @@ export function entitiesRouter(deps: AppDeps): Router {
     const b = (body ?? {}) as Record<string, unknown>;
     return rowIndexes(b).map((index) => {
       const id = b[rowField(index, "id")];
-      const item = typeof id === "string" && id !== "" ? byId.get(id) : undefined;
-      if (typeof id === "string" && id !== "") return { ...rowOf(item), index, id };
-      return { ...rowOf(undefined), index, id: null };
+      if (typeof id !== "string" || id === "") return { ...rowOf(undefined), index, id: null };
+      return { ...rowOf(byId.get(id)), index, id };
     });
   };
 
@@ -144,7 +143,10 @@ export function entitiesRouter(deps: AppDeps): Router {
     });
   });
   router.post("/entities/new", requirePermission("add_entity"), async (req, res) => {
-    const { fixed, page } = await formPage(req, "Add entity", addCancel(req), rowsOfBody(req.body, []), true);
+    // A form sent without rows (a client of its own) gets the empty rows back.
+    const sent = rowsOfBody(req.body, []);
+    const sentRows = sent.length > 0 ? sent : blankRows(0);
+    const { fixed, page } = await formPage(req, "Add entity", addCancel(req), sentRows, true);
     if (fixed.project !== undefined) req.body.project = String(fixed.project);
     if (fixed.location !== undefined) req.body.location = String(fixed.location);
     return submitForm(req, res, {
