@@ -357,6 +357,26 @@ describe("the edit form", () => {
   });
 });
 
+describe("the order of the changes", () => {
+  it("a new row may take the name and address of a row deleted in the same submit", async () => {
+    const s = await seedProject(ctx.db, "Edit reuse");
+    const res = await post(`/entities/${s.b.id}/edit`, {
+      ...entityFields("beta"),
+      project: String(s.project.id),
+      location: String(s.location.id),
+      "interfaces-0-id": String(s.ib.id),
+      "interfaces-0-delete": "on",
+      "interfaces-1-name": "eth0",
+      "interfaces-1-address": "10.0.0.2",
+      "interfaces-1-description": "again",
+    });
+    expect(res.status, res.text.slice(0, 300)).toBe(303);
+    const rows = await interfacesOf(s.b.id);
+    expect(rows.map((i) => [i.name, i.address, i.description])).toEqual([["eth0", "10.0.0.2", "again"]]);
+    expect(rows[0]?.id).not.toBe(s.ib.id);
+  });
+});
+
 describe("permissions", () => {
   it("rows the user may not change are shown, not offered; sending them anyway is refused", async () => {
     const s = await seedProject(ctx.db, "Inline rights");
