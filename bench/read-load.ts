@@ -9,10 +9,11 @@
 // (so the hello figure pays what a server process pays); autocannon runs in
 // this process, 50 connections, BENCH_SECONDS (default 20) per target, the
 // targets in turn: hello, project page, entity page (a few entities in turn),
-// communications list. BENCH_ROUNDS (default 1) repeats the sequence; each
-// target's figure is its mean over the rounds. Every request carries the
-// benchmark admin's session cookie. Exits non-zero when a ratio is under the
-// budget or any response is not 2xx (or fails, or times out).
+// communications list, each once the server is idle again. BENCH_ROUNDS
+// (default 1) repeats the sequence; each target's figure is its mean over the
+// rounds. Every request carries the benchmark admin's session cookie. Exits
+// non-zero when a ratio is under the budget or any response is not 2xx (or
+// fails, or times out).
 //
 //   npm run build && npx tsx bench/read-load.ts      (or: npm run bench -- read-load)
 import { spawn } from "node:child_process";
@@ -63,6 +64,23 @@ async function startHello(): Promise<{ url: string; stop(): Promise<void> }> {
         child.kill("SIGTERM");
       }),
   };
+}
+
+/**
+ * Waits until the server has finished what the previous target left in flight:
+ * autocannon stops at its deadline, but the server still answers the requests
+ * it had accepted (50 project pages take seconds), which would count against
+ * the next target. Idle means `/healthz` answering within 50 ms three times running.
+ */
+async function idle(baseUrl: string): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  let fast = 0;
+  while (fast < 3 && performance.now() < deadline) {
+    const start = performance.now();
+    await (await fetch(`${baseUrl}/healthz`)).arrayBuffer();
+    fast = performance.now() - start < 50 ? fast + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 interface Target {
@@ -127,6 +145,7 @@ try {
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of targets) {
+      await idle(server.url);
       console.log(`read-load: round ${round}, ${target.name}, ${CONNECTIONS} connections, ${SECONDS} s…`);
       const result = await autocannon({
         url: target.base(),
