@@ -20,6 +20,7 @@ import {
   rowField,
   rowIndexes,
 } from "../validation/entity-interfaces.js";
+import { wantsAnother, withQuery } from "../web/add-another.js";
 import { can, requirePermission } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
@@ -159,14 +160,14 @@ export function entitiesRouter(deps: AppDeps): Router {
         const { entity, added } = outcome.saved;
         const label = entityLabel({ name: entity.name, project: entity.project.name, location: entity.location.name });
         flash(req, "success", `Entity "${label}" was added${added > 0 ? ` with ${plural(added, "interface")}` : ""}.`);
-        if (req.body.then !== "another") return `/entities/${entity.id}`;
+        if (!wantsAnother(req)) return `/entities/${entity.id}`;
         // Save and add another (issue 13): the same project and location, fixed
         // again where they were fixed, else pre-selected; and the same way back.
-        const again = new URLSearchParams();
-        again.set(fixed.project === undefined ? "select_project" : "project", String(entity.project.id));
-        again.set(fixed.location === undefined ? "select_location" : "location", String(entity.location.id));
-        if (safeNext(req.query.next, "") !== "") again.set("next", String(req.query.next));
-        return `/entities/new?${again}`;
+        return withQuery("/entities/new", {
+          [fixed.project === undefined ? "select_project" : "project"]: entity.project.id,
+          [fixed.location === undefined ? "select_location" : "location"]: entity.location.id,
+          next: safeNext(req.query.next, "") || undefined,
+        });
       },
     });
   });

@@ -76,8 +76,8 @@ describe.skipIf(missing)("keyboard", () => {
 
   it("a form sent back with errors has the focus on its first invalid field", async () => {
     await page.goto(`${server.url}/projects/new`);
-    await page.getByLabel("Name").fill(seed.project.name);
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(seed.project.name);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.waitForSelector('[aria-invalid="true"]');
     expect(await page.evaluate(`document.activeElement.getAttribute("aria-invalid")`)).toBe("true");
     expect(await page.evaluate(`document.activeElement.name`)).toBe("name");

@@ -123,9 +123,9 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
 
     // A project; after adding, its page.
     await go(page, page.getByRole("link", { name: "Add project" }), /\/projects\/new$/, "Add project");
-    await page.getByLabel("Name").fill("Acme journey");
-    await page.getByLabel("Description").fill("Customer site, first phase");
-    await go(page, page.getByRole("button", { name: "Save" }), /\/projects\/\d+$/, "Acme journey");
+    await page.getByLabel("Name", { exact: true }).fill("Acme journey");
+    await page.getByLabel("Description", { exact: true }).fill("Customer site, first phase");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), /\/projects\/\d+$/, "Acme journey");
     await flash('Project "Acme journey" was added.');
     const projectId = idFrom(page, "projects");
     expect(await text(page.getByText("This project has no entities yet, so it has no rules to download"))).toBeTruthy();
@@ -133,8 +133,8 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     // A location, from the main page.
     await go(page, main(), new RegExp(`^${url}/$`));
     await go(page, page.getByRole("link", { name: "Add location" }), /\/locations\/new$/, "Add location");
-    await page.getByLabel("Name").fill("Paris DC");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`^${url}/$`));
+    await page.getByLabel("Name", { exact: true }).fill("Paris DC");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), new RegExp(`^${url}/$`));
     await flash('Location "Paris DC" was added.');
     await page.getByRole("region", { name: "Locations" }).getByText("Paris DC", { exact: true }).waitFor();
     await screenshot(page, "main-page");
@@ -149,9 +149,9 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     );
     expect(await page.getByLabel("Project").inputValue()).toBe("Acme journey");
     expect(await page.getByLabel("Project").isEditable()).toBe(false);
-    await page.getByLabel("Name").fill("db1");
+    await page.getByLabel("Name", { exact: true }).fill("db1");
     await page.getByLabel("Location").selectOption({ label: "Paris DC" });
-    await go(page, page.getByRole("button", { name: "Save" }), /\/entities\/\d+$/, "db1");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), /\/entities\/\d+$/, "db1");
     await flash('Entity "db1 (Acme journey - Paris DC)" was added.');
     const dbId = idFrom(page, "entities");
 
@@ -167,9 +167,9 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     expect(await page.getByLabel("Project").inputValue()).toBe("Acme journey");
     expect(await page.getByLabel("Location").inputValue()).toBe("Paris DC");
     expect(await page.getByLabel("Location").isEditable()).toBe(false);
-    await page.getByLabel("Name").fill("office");
-    await page.getByLabel("Description").fill("Office workstations");
-    await go(page, page.getByRole("button", { name: "Save" }), /\/entities\/\d+$/, "office");
+    await page.getByLabel("Name", { exact: true }).fill("office");
+    await page.getByLabel("Description", { exact: true }).fill("Office workstations");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), /\/entities\/\d+$/, "office");
     const officeId = idFrom(page, "entities");
 
     // An interface on each: the office is a subnet, its netmask typed as a prefix.
@@ -180,11 +180,16 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
       "Add interface",
     );
     expect(await page.getByLabel("Entity").inputValue()).toBe("office (Acme journey - Paris DC)");
-    expect(await page.getByLabel("Name").inputValue()).toBe("eth0");
-    expect(await page.getByLabel("Netmask").inputValue()).toBe("");
-    await page.getByLabel("Address").fill("10.20.0.0");
-    await page.getByLabel("Netmask").fill("/24");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${officeId}$`), "office");
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("eth0");
+    expect(await page.getByLabel("Netmask", { exact: true }).inputValue()).toBe("");
+    await page.getByLabel("Address", { exact: true }).fill("10.20.0.0");
+    await page.getByLabel("Netmask", { exact: true }).fill("/24");
+    await go(
+      page,
+      page.getByRole("button", { name: "Save", exact: true }),
+      new RegExp(`/entities/${officeId}$`),
+      "office",
+    );
     await page.getByRole("region", { name: "Interfaces" }).getByText("10.20.0.0/255.255.255.0").waitFor();
 
     await page.goto(`${url}/entities/${dbId}`);
@@ -194,8 +199,8 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
       /\/interfaces\/new\?entity=\d+$/,
       "Add interface",
     );
-    await page.getByLabel("Address").fill("192.168.10.5");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${dbId}$`), "db1");
+    await page.getByLabel("Address", { exact: true }).fill("192.168.10.5");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), new RegExp(`/entities/${dbId}$`), "db1");
     await page.getByRole("region", { name: "Interfaces" }).getByText("192.168.10.5").waitFor();
 
     // A communication from db1's incoming list: db1's interface is the pre-selected destination.
@@ -211,10 +216,10 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     await page.getByLabel("Source").selectOption({ label: "office (10.20.0.0/255.255.255.0) eth0" });
     await page.getByLabel("Protocol").selectOption("TCP");
     await page.getByLabel("Port").fill("5432");
-    await page.getByLabel("Description").fill("Application database");
+    await page.getByLabel("Description", { exact: true }).fill("Application database");
     await screenshot(page, "communication-form");
     // After saving: back to the entity page it was opened from (`next`).
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${dbId}$`), "db1");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), new RegExp(`/entities/${dbId}$`), "db1");
     await flash("Communication TCP:5432 was added.");
     const incomingRow = incoming.getByRole("row").filter({ hasText: "5432" });
     expect(await text(incomingRow)).toContain("office eth0 10.20.0.0/255.255.255.0 TCP 5432 Application database");
@@ -240,10 +245,15 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     // Edit each object and see the change.
     await page.goto(`${url}/projects/${projectId}`);
     await go(page, page.getByRole("link", { name: "Edit", exact: true }), /\/edit$/, "Edit project Acme journey");
-    expect(await page.getByLabel("Name").inputValue()).toBe("Acme journey");
-    await page.getByLabel("Name").fill("Acme journey 2");
-    await page.getByLabel("Description").fill("Customer site, second phase");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/projects/${projectId}$`), "Acme journey 2");
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Acme journey");
+    await page.getByLabel("Name", { exact: true }).fill("Acme journey 2");
+    await page.getByLabel("Description", { exact: true }).fill("Customer site, second phase");
+    await go(
+      page,
+      page.getByRole("button", { name: "Save", exact: true }),
+      new RegExp(`/projects/${projectId}$`),
+      "Acme journey 2",
+    );
     await page.getByText("Customer site, second phase").waitFor();
 
     await go(page, main(), new RegExp(`^${url}/$`));
@@ -253,8 +263,8 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
       /\/locations\/\d+\/edit$/,
       "Edit location Paris DC",
     );
-    await page.getByLabel("Name").fill("Paris DC North");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`^${url}/$`));
+    await page.getByLabel("Name", { exact: true }).fill("Paris DC North");
+    await go(page, page.getByRole("button", { name: "Save", exact: true }), new RegExp(`^${url}/$`));
     await flash('Location "Paris DC North" was changed.');
 
     await go(
@@ -267,12 +277,22 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     await go(page, northBlock.getByRole("link", { name: "db1", exact: true }), new RegExp(`/entities/${dbId}$`), "db1");
     await go(page, page.getByRole("link", { name: "Edit", exact: true }), /\/edit$/, "Edit entity db1");
     expect(await selectedLabel(page.getByLabel("Location"))).toBe("Paris DC North");
-    await page.getByLabel("Name").fill("db-main");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${dbId}$`), "db-main");
+    await page.getByLabel("Name", { exact: true }).fill("db-main");
+    await go(
+      page,
+      page.getByRole("button", { name: "Save", exact: true }),
+      new RegExp(`/entities/${dbId}$`),
+      "db-main",
+    );
 
     await go(page, page.getByRole("link", { name: "Edit eth0" }), /\/interfaces\/\d+\/edit$/, /Edit interface eth0/);
-    await page.getByLabel("Address").fill("192.168.10.6");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${dbId}$`), "db-main");
+    await page.getByLabel("Address", { exact: true }).fill("192.168.10.6");
+    await go(
+      page,
+      page.getByRole("button", { name: "Save", exact: true }),
+      new RegExp(`/entities/${dbId}$`),
+      "db-main",
+    );
     await page.getByRole("region", { name: "Interfaces" }).getByText("192.168.10.6").waitFor();
 
     await go(
@@ -283,7 +303,12 @@ describe.skipIf(chromiumMissing)("a new user's journey through the usage guide (
     );
     expect(await page.getByLabel("Port").inputValue()).toBe("5432");
     await page.getByLabel("Port").fill("5433");
-    await go(page, page.getByRole("button", { name: "Save" }), new RegExp(`/entities/${dbId}$`), "db-main");
+    await go(
+      page,
+      page.getByRole("button", { name: "Save", exact: true }),
+      new RegExp(`/entities/${dbId}$`),
+      "db-main",
+    );
     await flash("Communication TCP:5433 was changed.");
 
     // The entity page: general information, interfaces, both lists, the rules.
