@@ -15,7 +15,7 @@ import { createEntityIn, type EntityInput, parentGone, updateEntityIn } from "./
 import { guardWrite, RefusedChange, uniqueViolationFields } from "./errors.js";
 import { author, goneAsNull, recordChanges } from "./history.js";
 import { lockEntityScope } from "./history-locks.js";
-import { InterfaceFamilyError } from "./interfaces.js";
+import { InterfaceFamilyError, interfaceSelect } from "./interfaces.js";
 import type { EntityRow } from "./rows.js";
 
 /** An interface of the entity as its form row shows it. */
@@ -63,14 +63,7 @@ export interface EntityWithInterfacesOutcome {
   deleted: number;
 }
 
-const select = {
-  id: true,
-  name: true,
-  description: true,
-  address: true,
-  netmask: true,
-  entity: { select: { id: true, name: true, projectId: true } },
-} as const;
+const select = interfaceSelect;
 
 const FAMILY_NAMES = { ipv4: "IPv4", ipv6: "IPv6" } as const;
 

@@ -27,7 +27,8 @@ export interface InterfaceDetail {
   entity: { id: number; name: string; projectId: number };
 }
 
-const select = {
+/** The fields of an interface its history entry and detail need (also the entity form's rows: src/data/entity-interfaces.ts). */
+export const interfaceSelect = {
   id: true,
   name: true,
   description: true,
@@ -35,6 +36,7 @@ const select = {
   netmask: true,
   entity: { select: { id: true, name: true, projectId: true } },
 } as const;
+const select = interfaceSelect;
 
 export async function getInterface(db: Database, id: number): Promise<InterfaceDetail | null> {
   const row = await db.run((c) => c.interface.findUnique({ where: { id }, select }));
