@@ -106,15 +106,15 @@ export function entityFileWriter(
 }
 
 /**
- * Deflate settings of every entry. Level 6 (zlib's default) as before; the
- * window and hash are made small because archiver deflates each entry in a
- * zlib stream of its own, and zlib allocates and clears both for every
- * stream (about 256 KiB at the defaults, windowBits 15 and memLevel 8, for
- * entries of a few KiB): with a 4 KiB window and memLevel 5 a stream needs
- * about 20 KiB, and the archive is within 0.1 % of the size. Any inflater
- * reads a stream made with a smaller window, so the ZIP is as valid.
+ * Entries are stored, not deflated (zlib level 0, which archiver writes as
+ * the STORED method). archiver deflates each entry in a zlib stream of its
+ * own, a few round trips to the thread pool per entry: for the huge preset's
+ * 4,000 small files that was three quarters of the archive's time
+ * (docs/benchmarks.md, Project ZIP). A stored entry is written at once with
+ * its CRC; the ZIP is as valid, and about 2.3 times the size (5.0 MB instead
+ * of 2.2 MB for the huge preset's iptables archive).
  */
-const ZLIB = { level: 6, windowBits: 12, memLevel: 5 };
+const ZLIB = { level: 0 };
 
 /** Files queued in the archive ahead of the one it is writing. */
 const LOOKAHEAD = 4;
@@ -135,7 +135,13 @@ class ChunkJoiner extends Transform {
   #size = 0;
   #timer: NodeJS.Immediate | undefined;
 
+  /** @param moved called whenever archive bytes reach the joiner (room may have been made upstream). */
+  constructor(private readonly moved: () => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.moved();
     this.#parts.push(chunk);
     this.#size += chunk.length;
     if (this.#size >= JOINED_CHUNK) this.#send();
@@ -183,7 +189,28 @@ export function streamRulesArchive(
   return new Promise((resolve, reject) => {
     const source = asSource(entities);
     const archive = new ZipArchive({ zlib: ZLIB });
-    const joiner = new ChunkJoiner();
+    // Tries to append more once bytes have moved on (at most once a turn).
+    let kicked = false;
+    const kick = () => {
+      if (kicked) return;
+      kicked = true;
+      setImmediate(() => {
+        kicked = false;
+        void fill(LOOKAHEAD);
+      });
+    };
+    const joiner = new ChunkJoiner(kick);
+    /**
+     * Whether the pipeline has room for another entry. Stored entries are
+     * written at once, whether or not the client reads, so the archive is
+     * given no more while the response, the joiner or archiver hold a full
+     * buffer (each of them drains into the next: then kick tries again).
+     */
+    const room = () =>
+      !out.writableNeedDrain &&
+      !joiner.writableNeedDrain &&
+      !archive.writableNeedDrain &&
+      archive.readableLength < archive.readableHighWaterMark;
     const date = new Date("2000-01-01T00:00:00Z");
     let settled = false;
     let iterator: AsyncIterator<ArchiveEntity> | Iterator<ArchiveEntity> | undefined;
@@ -227,7 +254,7 @@ export function streamRulesArchive(
       if (filling) return;
       filling = true;
       try {
-        while (!settled && !ended && queued < ahead) {
+        while (!settled && !ended && queued < ahead && room()) {
           if (pending.length === 0) {
             const step = await reader.next();
             if (settled) return;
@@ -256,6 +283,7 @@ export function streamRulesArchive(
     joiner.on("error", fail);
     archive.on("warning", fail);
     out.on("error", fail);
+    out.on("drain", kick);
     out.on("finish", finish);
     out.on("close", () => {
       // The client went away mid-archive: stop generating entries nobody will read.
