@@ -32,6 +32,7 @@ import { DiagramRenderer } from "./services/diagram/index.js";
 import { DriftWorkerPool } from "./services/drift-worker-pool.js";
 import { LoginThrottle } from "./services/login-throttle.js";
 import { PasswordHasher } from "./services/passwords.js";
+import { ProjectPages } from "./services/project-page.js";
 import { requestActor } from "./web/actor.js";
 import { can, configurePassport, noStoreWhenLoggedIn, requireLogin, requirePermission } from "./web/auth.js";
 import { csrfProtection } from "./web/csrf.js";
@@ -54,6 +55,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     sessionStore: new DatabaseSessionStore(options.db),
     diagrams: options.diagrams ?? new DiagramRenderer({ timeoutMs: options.config.DIAGRAM_TIMEOUT_MS }),
     driftChecks: options.driftChecks ?? new DriftWorkerPool(),
+    projectPages: new ProjectPages(options.db),
     ...options,
   };
   const { config, logger } = deps;

@@ -169,3 +169,23 @@ export async function listChanges(db: Database, filter: ChangeFilter, size = PAG
   );
   return rows.length > size ? { entries, older: entries.at(-1)?.id } : { entries };
 }
+
+/**
+ * A token that changes whenever a change entry is committed: every write to
+ * projects, locations, entities, interfaces and communications records one in
+ * its own transaction (docs/usage.md "Change history"), so pages built from
+ * those rows can be cached under it. SQLite commits one writer at a time, in
+ * id order, so the highest id says it all. On PostgreSQL a transaction holding
+ * a lower id may commit after a higher one; the count of entries (which are
+ * only ever added) changes then too.
+ */
+export async function dataRevision(db: Database): Promise<string> {
+  if (db.engine === "sqlite") {
+    const [row] = await db.run((c) => c.$queryRaw<{ id: unknown }[]>`SELECT MAX("id") AS "id" FROM "ChangeEntry"`);
+    return String(row?.id ?? 0);
+  }
+  const [row] = await db.run(
+    (c) => c.$queryRaw<{ id: unknown; n: unknown }[]>`SELECT MAX("id") AS "id", COUNT(*) AS "n" FROM "ChangeEntry"`,
+  );
+  return `${row?.id ?? 0}/${row?.n ?? 0}`;
+}

@@ -10,6 +10,7 @@ import type { DiagramRenderer } from "../services/diagram/index.js";
 import type { DriftWorkerPool } from "../services/drift-worker-pool.js";
 import type { LoginThrottle } from "../services/login-throttle.js";
 import type { PasswordHasher } from "../services/passwords.js";
+import type { ProjectPages } from "../services/project-page.js";
 
 export interface AppDeps {
   config: Config;
@@ -22,4 +23,6 @@ export interface AppDeps {
   diagrams: DiagramRenderer;
   /** Runs drift checks off the event loop (the entity page's form and the API). */
   driftChecks: DriftWorkerPool;
+  /** The project pages' models, kept until the next recorded change. */
+  projectPages: ProjectPages;
 }
