@@ -19,6 +19,7 @@ import {
 import { PERMISSION_CODES } from "../domain/constants.js";
 import { PasswordHasherBusy } from "../services/passwords.js";
 import { groupForm, newUserForm, passwordForm, userForm } from "../validation/accounts.js";
+import { wantsAnother } from "../web/add-another.js";
 import { requireSuperuser } from "../web/auth.js";
 import type { AppDeps } from "../web/deps.js";
 import { flash } from "../web/flash.js";
@@ -106,7 +107,8 @@ export function adminRouter({ db, passwords }: AppDeps): Router {
             `Warning: "${data.username}" is in no group and has no permissions, so they can log in but see no page yet. Edit the user to add a group.`,
           );
         }
-        return "/admin";
+        // Save and add another (docs/usage.md "Forms"): an empty form again.
+        return wantsAnother(req) ? "/admin/users/new" : "/admin";
       },
     }),
   );
@@ -183,20 +185,23 @@ export function adminRouter({ db, passwords }: AppDeps): Router {
     res.redirect(303, "/admin");
   });
 
-  const groupPage = (title: string) => ({ view: "admin/group-form.njk", locals: { title, permissionOptions } });
+  const groupPage = (title: string, isNew = false) => ({
+    view: "admin/group-form.njk",
+    locals: { title, isNew, permissionOptions },
+  });
   const duplicateGroup = () => ({ name: "A group with this name already exists." });
   router.get("/admin/groups/new", (_req, res) =>
-    renderForm(res, groupPage("Add group"), { name: "", permissions: [] }),
+    renderForm(res, groupPage("Add group", true), { name: "", permissions: [] }),
   );
   router.post("/admin/groups/new", (req, res) =>
     submitForm(req, res, {
       schema: groupForm,
-      page: groupPage("Add group"),
+      page: groupPage("Add group", true),
       duplicate: duplicateGroup,
       save: async (data) => {
         await saveGroup(db, null, data);
         flash(req, "success", `Group "${data.name}" was added.`);
-        return "/admin";
+        return wantsAnother(req) ? "/admin/groups/new" : "/admin";
       },
     }),
   );

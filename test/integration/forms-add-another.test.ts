@@ -1,5 +1,6 @@
-// "Save and add another" on the add forms of projects, locations, interfaces
-// and communications (issue 13, docs/usage.md "Forms"): the record is saved,
+// "Save and add another" on the add forms of projects, locations, interfaces,
+// communications, and the administrators' users and groups (issue 13,
+// docs/usage.md "Forms"; entities: entity-inline-interfaces.test.ts): the record is saved,
 // the flash says what was added, and the answer is a 303 to the same add form
 // pre-filled with the context that made sense, keeping `next`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +85,35 @@ describe("Save and add another", () => {
     const res = await post("/projects/new", { name: "Another two", description: "" });
     expect(res.status).toBe(303);
     expect(where(res)).toMatch(/^\/projects\/\d+$/);
+  });
+
+  it("administrators' users and groups: saved, the flash, an empty add form again", async () => {
+    await ctx.user("admin");
+    const admin = await ctx.login("admin");
+    const send = (url: string, form: Record<string, string>) =>
+      admin
+        .post(url)
+        .type("form")
+        .send({ _csrf: admin.csrf, ...form });
+    for (const url of ["/admin/users/new", "/admin/groups/new"]) {
+      expect((await admin.get(url)).text).toContain(
+        '<button type="submit" name="then" value="another" class="button">Save and add another</button>',
+      );
+    }
+    const user = await send("/admin/users/new", {
+      username: "second-operator",
+      password: "a long enough password",
+      password2: "a long enough password",
+      isActive: "on",
+      ...ANOTHER,
+    });
+    expect(user.status).toBe(303);
+    expect(where(user)).toBe("/admin/users/new");
+    expect((await admin.get(where(user))).text).toContain("User &quot;second-operator&quot; was added.");
+    const group = await send("/admin/groups/new", { name: "Auditors", ...ANOTHER });
+    expect(where(group)).toBe("/admin/groups/new");
+    expect((await admin.get(where(group))).text).toContain("Group &quot;Auditors&quot; was added.");
+    expect((await send("/admin/groups/new", { name: "Auditors two" })).headers.location).toBe("/admin");
   });
 
   it("location: saved, the flash, an empty add form again", async () => {
