@@ -9,7 +9,13 @@ import { getEntity, getProjectPage } from "../data/entities.js";
 import { getProject } from "../data/projects.js";
 import { entityColours } from "../domain/colours.js";
 import { buildProjectDot } from "../domain/dot.js";
-import { diagramEtag, SVG_CONTENT_SECURITY_POLICY } from "../services/diagram/index.js";
+import type { DiagramInput } from "../domain/types.js";
+import {
+  diagramEtag,
+  MAX_DRAWN_FLOWS,
+  SVG_CONTENT_SECURITY_POLICY,
+  tooLargeMessage,
+} from "../services/diagram/index.js";
 import type { AppDeps } from "../web/deps.js";
 import { badRequest, notFound, parseId } from "../web/http-errors.js";
 
@@ -71,7 +77,12 @@ export function diagramsRouter(deps: AppDeps): Router {
     return { location: id };
   };
 
-  const sendSvg = async (req: Request, res: Response, dot: string) => {
+  const sendSvg = async (req: Request, res: Response, input: DiagramInput) => {
+    if (input.communications.length > MAX_DRAWN_FLOWS) {
+      res.status(503).type("text/plain").send(tooLargeMessage(input.communications.length));
+      return;
+    }
+    const dot = buildProjectDot(input);
     // The ETag is a hash of the DOT: a browser's revalidation needs no render.
     res.set("ETag", diagramEtag(dot));
     if (req.fresh) {
@@ -100,15 +111,17 @@ export function diagramsRouter(deps: AppDeps): Router {
     const { project, page } = await load(req);
     const scope = locationScope(req, page);
     const input = diagramInput(page, scope);
-    const result = input.entities.length === 0 ? null : await deps.diagrams.render(buildProjectDot(input));
+    const tooLarge = input.communications.length > MAX_DRAWN_FLOWS;
+    const result = input.entities.length === 0 || tooLarge ? null : await deps.diagrams.render(buildProjectDot(input));
     res.render("diagrams/project.njk", {
       title: `Diagram of ${project.name}`,
       project,
       locations: page.locations,
       location: page.locations.find((l) => l.id === scope.location),
       svg: result?.status === "ok" ? inlineSvg(result.svg) : "",
-      problem:
-        result === null
+      problem: tooLarge
+        ? tooLargeMessage(input.communications.length)
+        : result === null
           ? "The diagram appears once the project has entities."
           : result.status === "timeout"
             ? "The diagram is too dense to lay out in time: choose one location, or see the communications list."
@@ -124,12 +137,12 @@ export function diagramsRouter(deps: AppDeps): Router {
     const entity = await getEntity(db, parseId(req.params.id, "entity"));
     if (!entity) throw notFound("entity");
     const page = await getProjectPage(db, entity.project.id);
-    await sendSvg(req, res, buildProjectDot(diagramInput(page, { entity: entity.id })));
+    await sendSvg(req, res, diagramInput(page, { entity: entity.id }));
   });
 
   router.get("/projects/:id/diagram.svg", async (req, res) => {
     const { page } = await load(req);
-    await sendSvg(req, res, buildProjectDot(diagramInput(page, locationScope(req, page))));
+    await sendSvg(req, res, diagramInput(page, locationScope(req, page)));
   });
 
   router.get("/projects/:id/colours.css", async (req, res) => {

@@ -65,7 +65,7 @@ export function projectsRouter(deps: AppDeps): Router {
         expiring: page.expiring.filter((c) => c.expiry === "expiring").length,
       },
       coloursVersion: page.entityIds.length,
-      diagram: projectDiagram(deps, dot, page.entityIds.length),
+      diagram: projectDiagram(deps, dot, page.entityIds.length, page.communicationCount),
     });
   });
 

@@ -3,7 +3,13 @@
 // ETags) and svg-policy.ts (what a served SVG may hold); project.ts says what
 // a project page shows.
 export { diagramEtag } from "./cache.js";
-export { type DiagramState, type ProjectDiagramDeps, projectDiagram } from "./project.js";
+export {
+  type DiagramState,
+  MAX_DRAWN_FLOWS,
+  type ProjectDiagramDeps,
+  projectDiagram,
+  tooLargeMessage,
+} from "./project.js";
 export {
   DiagramRenderer,
   type DiagramRendererOptions,

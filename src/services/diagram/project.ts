@@ -26,9 +26,26 @@ const versionOf = (dot: string) => diagramEtag(dot).replace(/"/g, "").slice(0, 1
 export const timeoutMessage = (deps: ProjectDiagramDeps) =>
   `The diagram is too dense to lay out within ${Math.round(deps.config.DIAGRAM_TIMEOUT_MS / 1000)} s; the table below lists every communication.`;
 
+/**
+ * Flows a diagram is drawn for at most (docs/usage.md "Diagram"): a layout of
+ * more never finished within the default time limit on the machines we
+ * measured (docs/benchmarks.md), and would only spend a worker's CPU and some
+ * 80 MiB to say so. One location's diagram of such a project is drawn.
+ */
+export const MAX_DRAWN_FLOWS = 10_000;
+
+export const tooLargeMessage = (flows: number) =>
+  `The diagram has ${flows.toLocaleString("en-GB")} communications, more than the ${MAX_DRAWN_FLOWS.toLocaleString("en-GB")} one is drawn for: choose one location on the diagram page, or see the communications list.`;
+
 /** Says what a project page should show for `dot`, at once; starts a render that is neither cached nor remembered as timed out. */
-export function projectDiagram(deps: ProjectDiagramDeps, dot: string, entityCount: number): DiagramState {
+export function projectDiagram(
+  deps: ProjectDiagramDeps,
+  dot: string,
+  entityCount: number,
+  flowCount: number,
+): DiagramState {
   if (entityCount === 0) return { status: "empty" };
+  if (flowCount > MAX_DRAWN_FLOWS) return { status: "unavailable", message: tooLargeMessage(flowCount) };
   const state = deps.diagrams.peek(dot);
   if (state === "ok") return { status: "ok", version: versionOf(dot) };
   if (state === "timeout") return { status: "unavailable", message: timeoutMessage(deps) };
