@@ -5,6 +5,7 @@
 // same functions as the forms (src/data/projects.ts and the others).
 import type { Protocol } from "../domain/constants.js";
 import type { Client, Database } from "./engine.js";
+import { flowColumns } from "./rows.js";
 
 export interface ApiProject {
   id: number;
@@ -140,18 +141,7 @@ const interfaces: Reader<Omit<ApiInterface, "entity"> & { entityId: number }, Ap
   }),
 };
 
-const communicationSelect = {
-  id: true,
-  sourceId: true,
-  destinationId: true,
-  protocol: true,
-  port: true,
-  portEnd: true,
-  description: true,
-  requestedBy: true,
-  reference: true,
-  expires: true,
-} as const;
+const communicationSelect = { id: true, sourceId: true, destinationId: true, ...flowColumns } as const;
 type CommunicationRecord = Omit<ApiCommunication, "source" | "destination" | "protocol"> & {
   sourceId: number;
   destinationId: number;

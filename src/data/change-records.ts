@@ -6,6 +6,7 @@ import type { ChangeAction, Fields, FieldValue, ObjectType } from "../domain/cha
 import { communicationLabel, entityLabel, interfaceLabel, portsText } from "../domain/display.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { Tx } from "./engine.js";
+import { flowColumns } from "./rows.js";
 
 /** One object as the history records it at one moment. */
 export interface Snapshot {
@@ -306,18 +307,7 @@ export async function loadScope(tx: Tx, scope: Scope): Promise<Removal> {
 async function loadCommunications(tx: Tx, where: Prisma.CommunicationWhereInput): Promise<Map<number, Snapshot>> {
   const rows = await tx.communication.findMany({
     where,
-    select: {
-      id: true,
-      sourceId: true,
-      destinationId: true,
-      protocol: true,
-      port: true,
-      portEnd: true,
-      description: true,
-      requestedBy: true,
-      reference: true,
-      expires: true,
-    },
+    select: { id: true, sourceId: true, destinationId: true, ...flowColumns },
     orderBy: { id: "asc" },
   });
   if (rows.length === 0) return new Map();

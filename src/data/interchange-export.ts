@@ -14,6 +14,7 @@ import type {
 } from "../validation/interchange.js";
 import { INTERCHANGE_FORMAT, INTERCHANGE_VERSION } from "../validation/interchange.js";
 import type { Database } from "./engine.js";
+import { flowColumns } from "./rows.js";
 
 export class ProjectNotFoundError extends Error {}
 
@@ -67,17 +68,7 @@ export async function exportInterchange(
       // A communication's ends are in one project (docs/usage.md): its source's.
       c.communication.findMany({
         where: { source: { entity: scope } },
-        select: {
-          sourceId: true,
-          destinationId: true,
-          protocol: true,
-          port: true,
-          portEnd: true,
-          description: true,
-          requestedBy: true,
-          reference: true,
-          expires: true,
-        },
+        select: { sourceId: true, destinationId: true, ...flowColumns },
       }),
     ]),
   );

@@ -3,29 +3,10 @@
 // 13 defect 4) on a database that already holds names differing only by case:
 // it must apply and keep every row, the oldest with the plain key, and then
 // refuse a new case variant (docs/usage.md).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrationsDir } from "../../src/data/migrate.js";
-import { testEngine } from "../support/app.js";
-import { createPgDatabase, dropPgDatabase, pgAdminUrl, randomDatabaseName } from "../support/postgres.js";
+import { type BareDatabase, migrationsUpTo, openBareDatabase } from "../support/migration-steps.js";
 
 const NAME = "case_insensitive_project_location_names";
-
-/** The SQL of every migration up to and including ours, in order. */
-function migrationsUpTo(name: string): { before: string[]; ours: string } {
-  const dir = migrationsDir(testEngine);
-  const folders = readdirSync(dir)
-    .filter((f) => /^\d{14}_/.test(f))
-    .sort();
-  const index = folders.findIndex((f) => f.endsWith(`_${name}`));
-  if (index < 0) throw new Error(`no migration ${name} in ${dir}`);
-  const sql = (f: string) => readFileSync(path.join(dir, f, "migration.sql"), "utf8");
-  return { before: folders.slice(0, index).map(sql), ours: sql(folders[index] as string) };
-}
 
 const ROWS = `INSERT INTO "Project" ("name", "updatedAt") VALUES
   ('Acme', CURRENT_TIMESTAMP), ('ACME', CURRENT_TIMESTAMP), ('Other', CURRENT_TIMESTAMP);
@@ -33,39 +14,9 @@ INSERT INTO "Location" ("name", "updatedAt") VALUES
   ('main site', CURRENT_TIMESTAMP), ('Main Site', CURRENT_TIMESTAMP), ('Office', CURRENT_TIMESTAMP)`;
 const KEYS = (table: string) => `SELECT "id", "name", "nameKey" FROM "${table}" ORDER BY "id"`;
 
-interface Engine {
-  exec(sql: string): Promise<void>;
-  rows(sql: string): Promise<unknown[]>;
-  close(): Promise<void>;
-}
-
-let db: Engine;
+let db: BareDatabase;
 beforeAll(async () => {
-  if (testEngine === "sqlite") {
-    const dir = mkdtempSync(path.join(tmpdir(), "conntrackt-migration-"));
-    const file = new BetterSqlite3(path.join(dir, "old.db"));
-    db = {
-      exec: async (sql) => void file.exec(sql),
-      rows: async (sql) => file.prepare(sql).all(),
-      close: async () => {
-        file.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } else {
-    const admin = pgAdminUrl();
-    const name = randomDatabaseName();
-    const client = new pg.Client({ connectionString: await createPgDatabase(admin, name) });
-    await client.connect();
-    db = {
-      exec: async (sql) => void (await client.query(sql)),
-      rows: async (sql) => (await client.query(sql)).rows,
-      close: async () => {
-        await client.end();
-        await dropPgDatabase(admin, name);
-      },
-    };
-  }
+  db = await openBareDatabase();
 });
 afterAll(() => db.close());
 
