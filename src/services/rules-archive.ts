@@ -246,9 +246,9 @@ export function streamRulesArchive(
     let filling = false;
     let ended = false;
     /**
-     * Appends files until `ahead` are queued in the archive, reading the next
-     * entity when the last one's files are all in: the next files are written
-     * while archiver deflates the current one on the thread pool.
+     * Appends files until `ahead` are queued in the archive (and while the
+     * pipeline has room), reading the next entity when the last one's files
+     * are all in.
      */
     const fill = async (ahead: number) => {
       if (filling) return;
