@@ -6,7 +6,7 @@ import type { ChangeAction, Fields, FieldValue, ObjectType } from "../domain/cha
 import { communicationLabel, entityLabel, interfaceLabel, portsText } from "../domain/display.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { Tx } from "./engine.js";
-import { flowColumns } from "./rows.js";
+import { type FlowColumns, flowColumns } from "./rows.js";
 
 /** One object as the history records it at one moment. */
 export interface Snapshot {
@@ -145,15 +145,8 @@ export interface EndFacts {
   netmask: string;
 }
 
-export interface CommunicationFacts {
+export interface CommunicationFacts extends FlowColumns {
   id: number;
-  protocol: string;
-  port: number;
-  portEnd: number;
-  description: string;
-  requestedBy: string;
-  reference: string;
-  expires: string | null;
   source: EndFacts;
   destination: EndFacts;
   projectId: number;

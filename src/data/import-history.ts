@@ -17,6 +17,7 @@ import {
 } from "./change-records.js";
 import type { Tx } from "./engine.js";
 import { type Author, ENTRY_CHUNK, recordChanges } from "./history.js";
+import type { FlowColumns } from "./rows.js";
 
 interface Named {
   id: number;
@@ -37,16 +38,9 @@ export interface ImportedInterface extends Named {
 }
 
 /** A communication as an import writes it, with its ends as the import knows them. */
-export interface ImportedCommunication {
+export interface ImportedCommunication extends FlowColumns {
   sourceId: number;
   destinationId: number;
-  protocol: string;
-  port: number;
-  portEnd: number;
-  description: string;
-  requestedBy: string;
-  reference: string;
-  expires: string | null;
   source: EndFacts;
   destination: EndFacts;
 }
