@@ -59,8 +59,12 @@ export class DatabaseSessionStore extends session.Store {
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
     settle(async () => {
-      const row = await this.db.run((c) => c.session.findUnique({ where: { sid } }));
-      if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+      // Every request of a logged-in user reads its session: a lookup, not a Prisma query.
+      const [row] = await this.db.lookup<{ data: string; expiresAt: string | Date }>(
+        `SELECT "data", "expiresAt" FROM "Session" WHERE "sid" = ?`,
+        [sid],
+      );
+      if (!row || new Date(row.expiresAt).getTime() <= Date.now()) return null;
       const data = JSON.parse(row.data) as session.SessionData;
       if (typeof data.endsAt === "number" && data.endsAt <= Date.now()) return null;
       return data;

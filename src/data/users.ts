@@ -34,23 +34,27 @@ export function usernameKeyOf(username: string): string {
 
 /**
  * Loads a user with the permissions they hold directly and through groups, in
- * one statement: this runs on every request of a logged-in user. A user
+ * one statement: this runs on every request of a logged-in user (a lookup). A user
  * without any permission comes back as one row with a NULL code.
  */
 export async function getCurrentUser(db: Database, id: number): Promise<CurrentUser | null> {
-  const rows = await db.run(
-    (c) => c.$queryRaw<
-      { id: unknown; username: string; isSuperuser: unknown; isActive: unknown; code: string | null }[]
-    >`
-      SELECT u."id", u."username", u."isSuperuser", u."isActive", up."code"
-        FROM "User" u LEFT JOIN "UserPermission" up ON up."userId" = u."id"
-       WHERE u."id" = ${id}
-      UNION ALL
-      SELECT u."id", u."username", u."isSuperuser", u."isActive", gp."code"
-        FROM "User" u
-        JOIN "UserGroup" ug ON ug."userId" = u."id"
-        JOIN "GroupPermission" gp ON gp."groupId" = ug."groupId"
-       WHERE u."id" = ${id}`,
+  const rows = await db.lookup<{
+    id: unknown;
+    username: string;
+    isSuperuser: unknown;
+    isActive: unknown;
+    code: string | null;
+  }>(
+    `SELECT u."id", u."username", u."isSuperuser", u."isActive", up."code"
+       FROM "User" u LEFT JOIN "UserPermission" up ON up."userId" = u."id"
+      WHERE u."id" = ?
+     UNION ALL
+     SELECT u."id", u."username", u."isSuperuser", u."isActive", gp."code"
+       FROM "User" u
+       JOIN "UserGroup" ug ON ug."userId" = u."id"
+       JOIN "GroupPermission" gp ON gp."groupId" = ug."groupId"
+      WHERE u."id" = ?`,
+    [id, id],
   );
   const first = rows[0];
   if (!first) return null;
