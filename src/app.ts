@@ -39,6 +39,7 @@ import { csrfProtection } from "./web/csrf.js";
 import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
+import { PageCache } from "./web/page-cache.js";
 import { sessions } from "./web/sessions.js";
 import { localTimeFilter } from "./web/time.js";
 import "./web/types.js";
@@ -56,6 +57,7 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
     diagrams: options.diagrams ?? new DiagramRenderer({ timeoutMs: options.config.DIAGRAM_TIMEOUT_MS }),
     driftChecks: options.driftChecks ?? new DriftWorkerPool(),
     projectPages: new ProjectPages(options.db),
+    pages: new PageCache(options.db, options.config.PAGE_CACHE_MB * 1024 * 1024),
     ...options,
   };
   const { config, logger } = deps;
@@ -151,6 +153,8 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   // Every other page is a data page: users without `view` are refused before
   // any URL id is looked up.
   app.use(requirePermission("view"));
+  // A page kept since the data last changed is answered at once (src/web/page-cache.ts).
+  app.use(deps.pages.serve());
   app.use(mainRouter(deps));
   app.use(projectsRouter(deps));
   app.use(analysisRouter(deps));

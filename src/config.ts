@@ -34,6 +34,8 @@ const schema = z.object({
   DIAGRAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   // docs/install.md: how long a stopping server lets requests in flight finish.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
+  // docs/install.md: memory for rendered pages kept until the data changes (0: none).
+  PAGE_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(64),
   // docs/install.md: scrypt cost (log2 N), session idle and absolute lifetimes.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(17).default(15),
   SESSION_IDLE_MINUTES: z.coerce

@@ -172,11 +172,11 @@ export function entitiesRouter(deps: AppDeps): Router {
     });
   });
 
-  router.get("/entities/:entityId", async (_req, res) => {
+  router.get("/entities/:entityId", async (req, res) => {
     const page = await getEntityPage(db, (res.locals.entity as EntityRow).id);
     if (!page) throw notFound("entity");
     const files = await entityFiles(db, page);
-    res.render("entities/detail.njk", { title: page.entity.name, ...page, files });
+    await deps.pages.render(req, res, "entities/detail.njk", { title: page.entity.name, ...page, files });
   });
 
   router.get("/entities/:entityId/edit", requirePermission("change_entity"), async (req, res) => {

@@ -133,7 +133,8 @@ async function renderList<Sort extends string>(
       bulk.versions[row.id] = rowVersion(row);
     }
   }
-  res.status(options.status ?? 200).render(kind.view, {
+  res.status(options.status ?? 200);
+  await deps.pages.render(res.req, res, kind.view, {
     title: scope.length ? `${kind.title} of ${scope.join(", ")}` : kind.title,
     heading: kind.title,
     listPath: kind.path,

@@ -9,7 +9,7 @@ import {
   updateProject,
 } from "../data/projects.js";
 import { countPreview } from "../domain/display.js";
-import { projectDiagram } from "../services/diagram/index.js";
+import { MAX_DRAWN_FLOWS, projectDiagram } from "../services/diagram/index.js";
 import { projectForm } from "../validation/projects.js";
 import { wantsAnother } from "../web/add-another.js";
 import { requirePermission } from "../web/auth.js";
@@ -48,13 +48,23 @@ export function projectsRouter(deps: AppDeps): Router {
     }),
   );
 
-  router.get("/projects/:projectId", requirePermission("view"), async (_req, res) => {
+  router.get("/projects/:projectId", requirePermission("view"), async (req, res) => {
     const project = res.locals.project as ProjectRow;
     // Kept until the next recorded change (src/services/project-page.ts); the
     // report's counts only for projects whose report takes a moment
     // (docs/usage.md "Project report"), a larger project's page links it without.
     const { dot, ...page } = await deps.projectPages.get(project.id);
-    res.render("projects/detail.njk", {
+    const diagram = projectDiagram(deps, dot, page.entityIds.length, page.communicationCount);
+    // A page whose diagram is still being laid out is not kept: the next one
+    // may show it (src/web/page-cache.ts). A layout that timed out is tried
+    // again once the renderer forgets it: such a page is kept for a minute.
+    const keepMs =
+      diagram.status === "pending"
+        ? 0
+        : diagram.status === "unavailable" && page.communicationCount <= MAX_DRAWN_FLOWS
+          ? 60_000
+          : Number.POSITIVE_INFINITY;
+    const locals = {
       title: project.name,
       project,
       ...page,
@@ -65,8 +75,9 @@ export function projectsRouter(deps: AppDeps): Router {
         expiring: page.expiring.filter((c) => c.expiry === "expiring").length,
       },
       coloursVersion: page.entityIds.length,
-      diagram: projectDiagram(deps, dot, page.entityIds.length, page.communicationCount),
-    });
+      diagram,
+    };
+    await deps.pages.render(req, res, "projects/detail.njk", locals, keepMs);
   });
 
   const editPage = (project: ProjectRow) => ({

@@ -11,6 +11,7 @@ import type { DriftWorkerPool } from "../services/drift-worker-pool.js";
 import type { LoginThrottle } from "../services/login-throttle.js";
 import type { PasswordHasher } from "../services/passwords.js";
 import type { ProjectPages } from "../services/project-page.js";
+import type { PageCache } from "./page-cache.js";
 
 export interface AppDeps {
   config: Config;
@@ -25,4 +26,6 @@ export interface AppDeps {
   driftChecks: DriftWorkerPool;
   /** The project pages' models, kept until the next recorded change. */
   projectPages: ProjectPages;
+  /** Rendered pages kept per user and URL until the data changes (src/web/page-cache.ts). */
+  pages: PageCache;
 }

@@ -110,6 +110,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     TRUST_PROXY: false,
     DIAGRAM_TIMEOUT_MS: 10_000,
     SHUTDOWN_TIMEOUT_MS: 25_000,
+    PAGE_CACHE_MB: 64,
     // The cheapest cost the configuration accepts: log-ins in tests take
     // about a millisecond of scrypt instead of a tenth of a second.
     PASSWORD_HASH_COST: 10,
