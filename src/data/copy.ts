@@ -45,6 +45,8 @@ export const NOT_COPIED: Readonly<Record<string, string>> = {
   Session:
     "log-in sessions belong to the server that issued them (its cookies and SESSION_SECRET); users log in again on the new database",
   LoginAttempt: "failed log-in counters expire within minutes and start again from zero",
+  DataRevision:
+    "the cache key of the target's pages: the target's own row, which its triggers bump as the copied rows go in",
 };
 
 /** Models of the schema the copier does not know, and names it knows that the schema lacks. */

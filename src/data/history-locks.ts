@@ -19,9 +19,24 @@ async function lock(tx: Tx, engine: Engine, sql: string, id: number): Promise<vo
   await tx.$queryRawUnsafe(sql, id);
 }
 
-/** Locks one row FOR UPDATE (PostgreSQL). */
-export function lockRow(tx: Tx, engine: Engine, table: Locked, id: number): Promise<void> {
-  return lock(tx, engine, `SELECT id FROM "${table}" WHERE id = $1 FOR UPDATE`, id);
+/**
+ * Takes the data revision's row (PostgreSQL) ahead of every other lock of a
+ * content write. Its triggers (prisma/postgresql/migrations/…_data_revision)
+ * lock it at a transaction's first write to a content table until the
+ * transaction ends. A write that had locked rows before would wait for it
+ * holding them, and the holder, wanting one of those rows next (a cascade, a
+ * foreign key), would deadlock with it (test/integration/races.test.ts). So
+ * content writes take turns from their first lock on, as on SQLite.
+ */
+export async function lockDataRevision(tx: Tx, engine: Engine): Promise<void> {
+  if (engine !== "postgresql") return;
+  await tx.$queryRawUnsafe(`SELECT "id" FROM "DataRevision" WHERE "id" = 1 FOR NO KEY UPDATE`);
+}
+
+/** Locks one row FOR UPDATE (PostgreSQL), after the data revision. */
+export async function lockRow(tx: Tx, engine: Engine, table: Locked, id: number): Promise<void> {
+  await lockDataRevision(tx, engine);
+  await lock(tx, engine, `SELECT id FROM "${table}" WHERE id = $1 FOR UPDATE`, id);
 }
 
 /** Locks a project or location, then its entities, then their interfaces (PostgreSQL). */

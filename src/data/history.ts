@@ -170,22 +170,22 @@ export async function listChanges(db: Database, filter: ChangeFilter, size = PAG
   return rows.length > size ? { entries, older: entries.at(-1)?.id } : { entries };
 }
 
+let missing = 0;
+
 /**
- * A token that changes whenever a change entry is committed: every write to
- * projects, locations, entities, interfaces and communications records one in
- * its own transaction (docs/usage.md "Change history"), so pages built from
- * those rows can be cached under it. SQLite commits one writer at a time, in
- * id order, so the highest id says it all. On PostgreSQL a transaction holding
- * a lower id may commit after a higher one; the count of entries (which are
- * only ever added) changes then too.
+ * A token that changes whenever a change to a content table (projects down to
+ * communications, deployments, rule files, the change history: everything but
+ * accounts and sessions) is committed, so pages built from those rows can be
+ * cached under it. It is the DataRevision row, bumped by triggers in the
+ * writer's own transaction (prisma/migrations/…_data_revision): the server,
+ * the CLI, another process and SQL run by hand all bump it, which code in one
+ * process could not promise, and it is read as one row by its primary key. A
+ * missing row (deleted by hand) gives a new token on every call, so nothing
+ * is served from a cache that could no longer tell a change.
  */
 export async function dataRevision(db: Database): Promise<string> {
-  if (db.engine === "sqlite") {
-    const [row] = await db.run((c) => c.$queryRaw<{ id: unknown }[]>`SELECT MAX("id") AS "id" FROM "ChangeEntry"`);
-    return String(row?.id ?? 0);
-  }
-  const [row] = await db.run(
-    (c) => c.$queryRaw<{ id: unknown; n: unknown }[]>`SELECT MAX("id") AS "id", COUNT(*) AS "n" FROM "ChangeEntry"`,
+  const [row] = await db.lookup<{ value: number | bigint | string }>(
+    'SELECT "value" FROM "DataRevision" WHERE "id" = 1',
   );
-  return `${row?.id ?? 0}/${row?.n ?? 0}`;
+  return row ? String(row.value) : `missing-${++missing}`;
 }

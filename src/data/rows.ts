@@ -5,6 +5,7 @@ import type { Protocol } from "../domain/constants.js";
 import { addressText } from "../domain/display.js";
 import { type ExpiryState, expiryState, todayUtc } from "../domain/expiry.js";
 import type { Engine, Tx } from "./engine.js";
+import { lockDataRevision } from "./history-locks.js";
 
 export interface EntityRow {
   id: number;
@@ -147,8 +148,9 @@ export function whole<T extends object>(row: T | null, ...relations: (keyof T)[]
  * transactions would otherwise let a check and a concurrent change both pass
  * (an entity moving project while a communication to it is added would join
  * two projects; docs/usage.md). A move locks its row FOR UPDATE before its
- * checks; a communication locks its ends FOR SHARE before its own. SQLite's
- * queue already runs one transaction at a time.
+ * checks; a communication locks its ends FOR SHARE before its own. The data
+ * revision is locked first (lockDataRevision). SQLite's queue already runs
+ * one transaction at a time.
  */
 export async function lockRows(
   tx: Tx,
@@ -159,6 +161,7 @@ export async function lockRows(
 ): Promise<void> {
   const unique = [...new Set(ids)].sort((a, b) => a - b);
   if (engine !== "postgresql" || unique.length === 0) return;
+  await lockDataRevision(tx, engine);
   const list = unique.map((_, i) => `$${i + 1}`).join(", ");
   await tx.$queryRawUnsafe(`SELECT id FROM "${table}" WHERE id IN (${list}) ORDER BY id FOR ${mode}`, ...unique);
 }

@@ -1,11 +1,11 @@
 // The project page's model (docs/usage.md "Project page"): its rows, the DOT of
 // its diagram and the report's counts. Building it reads every entity and flow
 // of the project, writes the DOT and runs the report; the page shows 100 flows.
-// So the model is kept per project until the data changes: every write records
-// a change entry in its own transaction, and dataRevision (src/data/history.ts)
-// changes with each; the day is part of the key too, since flows expire by
-// date. The diagram's state is asked anew on every request (a render may have
-// finished since), from the kept DOT.
+// So the model is kept per project until the data changes: dataRevision
+// (src/data/history.ts) is the data revision, which database triggers bump in
+// every write to a content table, whoever the writer; the day is part of the
+// key too, since flows expire by date. The diagram's state is asked anew on
+// every request (a render may have finished since), from the kept DOT.
 import { loadAnalysisModel } from "../data/analysis.js";
 import { diagramInput } from "../data/diagrams.js";
 import type { Database } from "../data/engine.js";
