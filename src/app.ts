@@ -8,6 +8,7 @@ import { pinoHttp } from "pino-http";
 import { apiRouter } from "./api/index.js";
 import { projectRoot } from "./data/engine.js";
 import { DatabaseSessionStore } from "./data/sessions.js";
+import { getCurrentUser } from "./data/users.js";
 import { PROTOCOLS } from "./domain/constants.js";
 import { accountRouter } from "./routes/account.js";
 import { adminRouter } from "./routes/admin.js";
@@ -40,7 +41,7 @@ import type { AppDeps } from "./web/deps.js";
 import { flashMessages } from "./web/flash.js";
 import { HttpError } from "./web/http-errors.js";
 import { PageCache } from "./web/page-cache.js";
-import { sessions } from "./web/sessions.js";
+import { quietSessions, sessions } from "./web/sessions.js";
 import { localTimeFilter } from "./web/time.js";
 import "./web/types.js";
 
@@ -118,6 +119,9 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   app.use("/import", jsonImportBody);
   // The drift check takes up to 2 MiB of pasted host rules (docs/drift.md).
   app.use("/entities/:entityId/drift", driftFormBody);
+  // A kept page of a session this request leaves unchanged is answered here,
+  // before the session and log-in layers (src/web/page-cache.ts).
+  app.use(deps.pages.early(quietSessions(config, deps.sessionStore), (id) => getCurrentUser(deps.db, id)));
   app.use(express.urlencoded({ extended: false, limit: "1mb", parameterLimit: 5000 }));
   // Express 5 leaves req.body undefined when no parser read the body (none sent,
   // JSON, multipart …; the CSRF token can come in a header): routes that fix a
@@ -147,14 +151,17 @@ export function createApp(options: AppOptions): express.Express & { deps: AppDep
   // come back afterwards (before the CSRF check, so a stale form also lands there).
   app.use(requireLogin(["/login", "/logout"]));
   app.use(csrfProtection(config.SESSION_SECRET));
+  // A page kept since the data last changed is answered at once, before the
+  // routers are searched (src/web/page-cache.ts). Only the data pages below
+  // keep theirs, for a user who had the permissions they ask, and a kept page
+  // is answered only while that user's permissions are the same.
+  app.use(deps.pages.serve());
   app.use(authRouter(deps));
   // Every logged-in user has an account page, whatever their permissions.
   app.use(accountRouter(deps));
   // Every other page is a data page: users without `view` are refused before
   // any URL id is looked up.
   app.use(requirePermission("view"));
-  // A page kept since the data last changed is answered at once (src/web/page-cache.ts).
-  app.use(deps.pages.serve());
   app.use(mainRouter(deps));
   app.use(projectsRouter(deps));
   app.use(analysisRouter(deps));

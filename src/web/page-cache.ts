@@ -1,32 +1,38 @@
 // Rendered pages kept until the data changes (docs/architecture.md, "Page
 // cache"). The pages people read most (project, entity, the data lists)
 // render 20–270 KB from thousands of rows; most requests ask again for a page
-// whose data has not changed since. Each page is kept per user and URL under
-// the data revision (src/data/history.ts: database triggers bump it on every
-// write, by any process) and the day (flows expire by date), and is answered
-// again while both are unchanged and the user's name and permissions are the
-// same. The session's CSRF token is the one thing of the request a page
-// holds: it is rendered as a marker and filled in on every answer.
+// whose data has not changed since. Each page is kept per session and URL
+// under the data revision (src/data/history.ts: database triggers bump it on
+// every write, by any process) and the day (flows expire by date), and is
+// answered again while both are unchanged and the user's name, permissions
+// and CSRF token are the same. A page is only ever answered to the session it
+// was rendered for: it holds that session's CSRF token.
+//
+// Kept pages are also kept gzipped (compressed once, off the event loop) and
+// answered so to a browser that accepts it (they all do): a 270 KB page is
+// some 25 KB on the wire, which matters on a customer site's link.
 //
 // Only a route that says so keeps its page (`render`), and only for a GET by a
 // logged-in user with no one-time message waiting, answered 200. `serve` runs
 // before the routers: it reads the revision for every such GET (one prepared
 // statement), so a route's data is always read after it and a page is never
 // kept under a revision older than its data.
-import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../data/engine.js";
 import { dataRevision } from "../data/history.js";
+import type { CurrentUser } from "../data/users.js";
 import { todayUtc } from "../domain/expiry.js";
+import type { QuietSession } from "./sessions.js";
 
-/** Where the CSRF token goes: unguessable, so no stored text can contain it. */
-const MARKER = `csrf${randomBytes(16).toString("hex")}`;
+const gzip = promisify(gzipCallback);
 
 interface Kept {
-  /** The user's name and permissions when the page was rendered. */
+  /** The user's name, permissions and CSRF token when the page was rendered. */
   user: string;
-  /** The page around each CSRF token. */
-  parts: Buffer[];
+  html: Buffer;
+  gzipped: Buffer;
   bytes: number;
   /** Epoch ms after which the page is rendered again even if nothing changed. */
   until: number;
@@ -36,21 +42,21 @@ interface Kept {
 const GENERATION = Symbol("page generation");
 type Locals = Record<typeof GENERATION, string | undefined>;
 
-const userOf = (user: Express.User) =>
-  `${user.id}:${user.username}:${user.isSuperuser}:${[...user.permissions].sort().join(",")}`;
+/** Who a page was rendered for: the user's name and permissions, and the session's CSRF token. */
+const signatureOf = (user: Express.User, csrfToken: unknown) =>
+  `${user.id}:${user.username}:${user.isSuperuser}:${[...user.permissions].sort().join(",")}:${csrfToken}`;
 
-const keyOf = (req: Request) => `${req.user?.id}\n${req.originalUrl}`;
+const userOf = (req: Request, res: Response) => signatureOf(req.user as Express.User, res.locals.csrfToken);
 
-function send(res: Response, parts: Buffer[], token: string): void {
-  const chunks: Buffer[] = [];
-  const filler = Buffer.from(token);
-  parts.forEach((part, i) => {
-    if (i > 0) chunks.push(filler);
-    chunks.push(part);
-  });
-  const body = Buffer.concat(chunks);
+const keyOf = (req: Request) => `${req.sessionID}\n${req.originalUrl}`;
+
+function send(req: Request, res: Response, page: Pick<Kept, "html" | "gzipped">): void {
+  const zipped = req.acceptsEncodings("gzip", "identity") === "gzip";
+  const body = zipped ? page.gzipped : page.html;
   res.status(200);
   res.set("Content-Type", "text/html; charset=utf-8");
+  res.vary("Accept-Encoding");
+  if (zipped) res.set("Content-Encoding", "gzip");
   res.set("Content-Length", String(body.length));
   res.end(body);
 }
@@ -77,6 +83,37 @@ export class PageCache {
     private readonly maxBytes: number,
   ) {}
 
+  /**
+   * The same answer before the session, log-in and router middleware run,
+   * for a request that would pass through them unchanged: a kept page of a
+   * quiet session (src/web/sessions.ts: valid signed cookie, logged in, no
+   * message waiting, no idle refresh due) whose user is active and has the
+   * same name, permissions and CSRF token. Those layers were most of a kept
+   * page's cost. Anything else goes on to them (and to `serve`).
+   */
+  early(
+    quietSession: (req: Request) => Promise<QuietSession | undefined>,
+    currentUser: (id: number) => Promise<CurrentUser | null>,
+  ): RequestHandler {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      if (this.kept.size === 0 || req.method !== "GET") return next();
+      const session = await quietSession(req);
+      if (!session) return next();
+      const key = `${session.sid}\n${req.originalUrl}`;
+      const hit = this.kept.get(key);
+      if (!hit || hit.until <= Date.now()) return next();
+      if (`${await dataRevision(this.db)}@${todayUtc()}` !== this.generation) return next();
+      const user = await currentUser(session.userId);
+      if (!user?.isActive || hit.user !== signatureOf(user, session.csrfToken)) return next();
+      this.kept.delete(key);
+      this.kept.set(key, hit);
+      this.hits++;
+      // What the layers skipped would have added (src/web/auth.ts).
+      res.set("Cache-Control", "no-store");
+      send(req, res, hit);
+    };
+  }
+
   /** Answers a GET from the kept page when it is still current; notes the generation for `render` otherwise. */
   serve(): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
@@ -88,13 +125,13 @@ export class PageCache {
       const hit = this.kept.get(key);
       if (!hit) return next();
       this.kept.delete(key);
-      if (hit.user !== userOf(req.user) || hit.until <= Date.now()) {
+      if (hit.user !== userOf(req, res) || hit.until <= Date.now()) {
         this.bytes -= hit.bytes;
         return next();
       }
       this.kept.set(key, hit);
       this.hits++;
-      send(res, hit.parts, res.locals.csrfToken as string);
+      send(req, res, hit);
     };
   }
 
@@ -117,16 +154,17 @@ export class PageCache {
       return;
     }
     this.misses++;
-    const token = res.locals.csrfToken as string;
-    const html = await new Promise<string>((resolve, reject) =>
-      res.render(view, { ...locals, csrfToken: MARKER }, (err, out) => (err ? reject(err) : resolve(out))),
+    const html = Buffer.from(
+      await new Promise<string>((resolve, reject) =>
+        res.render(view, locals, (err, out) => (err ? reject(err) : resolve(out))),
+      ),
     );
-    const parts = html.split(MARKER).map((part) => Buffer.from(part));
-    const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+    const page = { html, gzipped: await gzip(html) };
+    const bytes = html.length + page.gzipped.length;
     // A page rendered under an older generation than the cache's now is not kept.
     if (generation === this.generation && bytes <= this.maxBytes / 4)
-      this.keep(keyOf(req), { user: userOf(req.user), parts, bytes, until: Date.now() + keepMs });
-    send(res, parts, token);
+      this.keep(keyOf(req), { ...page, user: userOf(req, res), bytes, until: Date.now() + keepMs });
+    send(req, res, page);
   }
 
   stats(): PageCacheStats {

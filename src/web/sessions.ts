@@ -5,8 +5,10 @@
 // cookie is `__Host-conntrackt.sid` (Secure, Path=/, no Domain: a neighbouring
 // subdomain or a plain-HTTP page cannot plant or overwrite it); on plain HTTP
 // it is `conntrackt.sid`.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import session from "express-session";
+import session, { type SessionData } from "express-session";
 import type { Config } from "../config.js";
 import type { DatabaseSessionStore } from "../data/sessions.js";
 
@@ -41,11 +43,7 @@ export function sessions(config: SessionConfig, store: DatabaseSessionStore): Re
     });
   const plain = options(SESSION_COOKIE, false);
   const tls = options(SECURE_SESSION_COOKIE, true);
-  // The idle deadline moves at most this often, so a session ends between
-  // idle − refresh and idle after its last request. Rarely enough that page
-  // views almost never write (and query counts stay put), often enough to be
-  // close to the configured time.
-  const refreshMs = Math.min(5 * 60_000, idleMs / 10);
+  const refreshMs = refreshMsOf(config);
 
   return (req: Request, res: Response, next: NextFunction) => {
     (req.secure ? tls : plain)(req, res, (err?: unknown) => {
@@ -63,4 +61,68 @@ export function startSession(req: Request, config: Pick<Config, "SESSION_ABSOLUT
   const now = Date.now();
   req.session.endsAt = now + config.SESSION_ABSOLUTE_HOURS * 3_600_000;
   req.session.seenAt = now;
+}
+
+/**
+ * The idle deadline moves at most this often, so a session ends between idle −
+ * refresh and idle after its last request. Rarely enough that page views
+ * almost never write (and query counts stay put), often enough to be close to
+ * the configured time.
+ */
+function refreshMsOf(config: Pick<Config, "SESSION_IDLE_MINUTES">): number {
+  return Math.min(5 * 60_000, (config.SESSION_IDLE_MINUTES * 60_000) / 10);
+}
+
+/** A logged-in session that this request leaves as it is. */
+export interface QuietSession {
+  sid: string;
+  userId: number;
+  csrfToken: string;
+}
+
+function cookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads the session a request's cookie names exactly as the middleware above
+ * would (the signed `s:` cookie of express-session, the same store), for the
+ * page cache's early answer (src/web/page-cache.ts): a logged-in session with
+ * its CSRF token, no message waiting and no idle refresh due, which this
+ * request would therefore neither change nor send a cookie for. Anything
+ * else is undefined, and the request takes the whole way.
+ */
+export function quietSessions(
+  config: Pick<Config, "SESSION_SECRET" | "SESSION_IDLE_MINUTES">,
+  store: DatabaseSessionStore,
+): (req: Request) => Promise<QuietSession | undefined> {
+  const refreshMs = refreshMsOf(config);
+  const get = promisify(store.get.bind(store));
+  return async (req) => {
+    const raw = cookieValue(req, req.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
+    if (!raw?.startsWith("s:")) return undefined;
+    const dot = raw.lastIndexOf(".");
+    if (dot < 2) return undefined;
+    const sid = raw.slice(2, dot);
+    const mac = Buffer.from(raw.slice(dot + 1));
+    const expected = Buffer.from(
+      createHmac("sha256", config.SESSION_SECRET).update(sid).digest("base64").replace(/=+$/, ""),
+    );
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+    const session = (await get(sid)) as (SessionData & { csrfToken?: string; flash?: unknown[] }) | null | undefined;
+    const userId = session?.passport?.user;
+    if (!session || typeof userId !== "number" || typeof session.csrfToken !== "string") return undefined;
+    if (session.flash?.length || Date.now() - (session.seenAt ?? 0) >= refreshMs) return undefined;
+    return { sid, userId, csrfToken: session.csrfToken };
+  };
 }

@@ -3,11 +3,20 @@
 // (through a form, or by another connection as the CLI would make it), a
 // change of the user's permissions, a one-time message or a diagram still
 // being laid out each get a freshly rendered page.
+
+import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/data/engine.js";
 import { updateUser } from "../../src/data/users.js";
 import type { DiagramRenderer } from "../../src/services/diagram/index.js";
-import { type Agent, createTestContext, csrfFrom, type TestContext, withStandardUsers } from "../support/app.js";
+import {
+  type Agent,
+  createTestContext,
+  csrfFrom,
+  PASSWORD,
+  type TestContext,
+  withStandardUsers,
+} from "../support/app.js";
 import { seedProject } from "../support/fixtures.js";
 
 let ctx: TestContext;
@@ -58,15 +67,17 @@ describe("the page cache", () => {
     }
   });
 
-  it("gives every session its own CSRF token, which its forms then use", async () => {
+  it("keeps a page per session, with that session's CSRF token, which its forms then use", async () => {
     const url = `/entities/${seed.a.id}`;
     await twice(admin, url);
     const other = await ctx.login("admin");
     const before = stats().hits;
-    const page = await other.get(url);
+    // The other session's first look is its own rendering; its second is kept.
+    const { second: page } = await twice(other, url);
     expect(stats().hits).toBe(before + 1);
-    expect(csrfFrom(page.text)).toBe(other.csrf);
+    expect(csrfFrom(page)).toBe(other.csrf);
     expect(other.csrf).not.toBe(admin.csrf);
+    expect(csrfFrom((await admin.get(url)).text)).toBe(admin.csrf);
     // The token the kept page gave works; the other session's does not.
     expect((await other.post("/logout").type("form").send({ _csrf: admin.csrf })).status).toBe(403);
     expect(
@@ -74,7 +85,7 @@ describe("the page cache", () => {
         await other
           .post("/logout")
           .type("form")
-          .send({ _csrf: csrfFrom(page.text) })
+          .send({ _csrf: csrfFrom(page) })
       ).status,
     ).toBe(303);
   });
@@ -180,5 +191,61 @@ describe("pages that are not kept", () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+/** A logged-in agent and its raw session cookie value. */
+async function loginWithCookie(username: string): Promise<{ agent: Agent; sid: string }> {
+  const form = await request(ctx.app).get("/login");
+  const anonymous = (form.headers["set-cookie"] as unknown as string[]).map((c) => c.split(";")[0]).join("; ");
+  const res = await request(ctx.app)
+    .post("/login")
+    .set("Cookie", anonymous)
+    .type("form")
+    .send({ _csrf: csrfFrom(form.text), username, password: PASSWORD });
+  expect(res.status).toBe(303);
+  const sid = /conntrackt\.sid=([^;]+)/.exec(
+    (res.headers["set-cookie"] as unknown as string[]).join("; "),
+  )?.[1] as string;
+  const agent = request.agent(ctx.app) as Agent;
+  agent.jar.setCookie(`conntrackt.sid=${sid}`, "127.0.0.1", "/");
+  return { agent, sid };
+}
+
+describe("the early answer, before the session layers", () => {
+  it("never answers a cookie whose signature is wrong, a logged-out session or a deactivated user", async () => {
+    const { agent, sid } = await loginWithCookie("viewer");
+    const url = `/entities/${seed.b.id}`;
+    expect((await twice(agent, url)).hits).toBe(1);
+    // One character of the signature changed: the log-in page, not the kept page.
+    const value = decodeURIComponent(sid as string);
+    const forged = encodeURIComponent(value.slice(0, -1) + (value.endsWith("A") ? "B" : "A"));
+    expect((await request(ctx.app).get(url).set("Cookie", `conntrackt.sid=${sid}`)).status).toBe(200);
+    const refused = await request(ctx.app).get(url).set("Cookie", `conntrackt.sid=${forged}`);
+    expect(refused.status).toBe(302);
+    expect(refused.headers.location).toMatch(/^\/login/);
+
+    const id = (await ctx.db.run((c) => c.user.findFirstOrThrow({ where: { username: "viewer" } }))).id;
+    await updateUser(ctx.db, id, {
+      username: "viewer",
+      isActive: false,
+      isSuperuser: false,
+      groupIds: [],
+      permissions: [],
+    });
+    const inactive = await agent.get(url);
+    expect(inactive.status).toBe(302);
+    expect(inactive.headers.location).toMatch(/^\/login/);
+  });
+
+  it("does not answer a session after its log-out", async () => {
+    const { agent, sid } = await loginWithCookie("admin");
+    const url = `/entities/${seed.b.id}`;
+    expect((await twice(agent, url)).hits).toBe(1);
+    const cookie = `conntrackt.sid=${sid}`;
+    const token = csrfFrom((await agent.get(url)).text);
+    expect((await agent.post("/logout").type("form").send({ _csrf: token })).status).toBe(303);
+    const after = await request(ctx.app).get(url).set("Cookie", cookie);
+    expect(after.status).toBe(302);
   });
 });
