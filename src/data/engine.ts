@@ -63,7 +63,8 @@ export interface Database {
    * query, a prepared statement about 10. `?` marks each parameter. On SQLite
    * it runs on a read-only connection of its own, with its statements kept:
    * that connection sees committed rows only and, in WAL mode, never waits
-   * for the queue (docs/architecture.md). On PostgreSQL it is a raw query.
+   * for a writer; it still waits its turn in the queue, so it reads every
+   * write queued before it (docs/architecture.md). On PostgreSQL it is a raw query.
    * Columns come back as the engine stores them (SQLite: booleans 0/1, times
    * as ISO text).
    */
@@ -168,8 +169,14 @@ export async function openDatabase(url: string, openOptions: OpenOptions = {}): 
     },
     run: (fn) => serialise(() => fn(client)),
     lookup: async <T>(sql: string, params: readonly (string | number | null)[] = []) => {
-      queryCount++;
-      if (reader) return reader.all<T>(sql, params);
+      if (reader) {
+        // Prisma's query event counts the others.
+        queryCount++;
+        // In the queue, in turn: express-session sends a redirect's headers
+        // before its session write has run, and a browser following it at
+        // once must read that write (a message to show), not what was before.
+        return serialise(async () => reader.all<T>(sql, params));
+      }
       let n = 0;
       return client.$queryRawUnsafe<T[]>(
         sql.replace(/\?/g, () => `$${++n}`),

@@ -41,7 +41,11 @@ afterAll(() => ctx.close());
 const SECRET_TABLE = "no_such_table_for_the_test";
 const failingQuery = (c: Client) => c.$queryRawUnsafe(`SELECT "secret_column" FROM "${SECRET_TABLE}" WHERE 1 = 1`);
 
-const original: Pick<Database, "run" | "transaction"> = { run: undefined as never, transaction: undefined as never };
+const original: Pick<Database, "run" | "transaction" | "lookup"> = {
+  run: undefined as never,
+  transaction: undefined as never,
+  lookup: undefined as never,
+};
 type Mutable = { -readonly [K in keyof Database]: Database[K] };
 
 /** Every database call fails (`all`), or only those that touch the given model. */
@@ -49,8 +53,10 @@ function breakDatabase(what: "all" | "project") {
   const db = ctx.db as Mutable;
   original.run = db.run;
   original.transaction = db.transaction;
+  original.lookup = db.lookup;
   if (what === "all") {
     db.run = () => original.run(failingQuery) as never;
+    db.lookup = () => original.run(failingQuery) as never;
     db.transaction = () => original.run(failingQuery) as never;
     return;
   }
@@ -69,6 +75,7 @@ afterEach(() => {
   const db = ctx.db as Mutable;
   if (original.run) db.run = original.run;
   if (original.transaction) db.transaction = original.transaction;
+  if (original.lookup) db.lookup = original.lookup;
   logLines.length = 0;
 });
 

@@ -111,6 +111,16 @@ describe("lifetimes", () => {
 
 /** Makes every `client.session.<method>` call reject, through the app's own Database object. */
 function failSessionQueries(db: Database, method: "findUnique" | "upsert") {
+  if (method === "findUnique") {
+    // Sessions are read through db.lookup (src/data/sessions.ts).
+    const lookup = db.lookup.bind(db);
+    return vi
+      .spyOn(db, "lookup")
+      .mockImplementation(((sql: string, params?: readonly (string | number | null)[]) =>
+        sql.includes('FROM "Session"')
+          ? Promise.reject(new Error("database down"))
+          : lookup(sql, params)) as Database["lookup"]);
+  }
   const run = db.run.bind(db);
   return vi.spyOn(db, "run").mockImplementation(((fn: (c: Client) => Promise<unknown>) =>
     run((client) => {
@@ -177,7 +187,10 @@ describe("failures", () => {
   });
 
   it("store callbacks receive a closed database's failure as their error", async () => {
-    const db = { run: () => Promise.reject(new Error("closed")) } as unknown as Database;
+    const db = {
+      run: () => Promise.reject(new Error("closed")),
+      lookup: () => Promise.reject(new Error("closed")),
+    } as unknown as Database;
     const store = new DatabaseSessionStore(db);
     const errors = await Promise.all([
       new Promise((resolve) => store.get("sid", (err) => resolve(err))),
@@ -188,6 +201,9 @@ describe("failures", () => {
     // A database object that throws instead of rejecting too.
     const throwing = new DatabaseSessionStore({
       run: () => {
+        throw new Error("gone");
+      },
+      lookup: () => {
         throw new Error("gone");
       },
     } as unknown as Database);
