@@ -6,6 +6,7 @@
 // refused with 403 before any work.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { readCookie } from "./cookies.js";
 import { HttpError } from "./http-errors.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -19,14 +20,6 @@ function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** A logged-in session holds its token; an anonymous visitor uses the cookie. */

@@ -11,6 +11,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import session, { type SessionData } from "express-session";
 import type { Config } from "../config.js";
 import type { DatabaseSessionStore } from "../data/sessions.js";
+import { readCookie } from "./cookies.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -80,20 +81,6 @@ export interface QuietSession {
   csrfToken: string;
 }
 
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
 /**
  * Reads the session a request's cookie names exactly as the middleware above
  * would (the signed `s:` cookie of express-session, the same store), for the
@@ -109,7 +96,7 @@ export function quietSessions(
   const refreshMs = refreshMsOf(config);
   const get = promisify(store.get.bind(store));
   return async (req) => {
-    const raw = cookieValue(req, req.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
+    const raw = readCookie(req, req.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
     if (!raw?.startsWith("s:")) return undefined;
     const dot = raw.lastIndexOf(".");
     if (dot < 2) return undefined;
